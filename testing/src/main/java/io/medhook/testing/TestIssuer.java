@@ -1,0 +1,155 @@
+package io.medhook.testing;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jose4j.jwk.JsonWebKeySet;
+import org.jose4j.jwk.RsaJsonWebKey;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.NumericDate;
+
+/**
+ * Token fixture for module tests of the services that verify auth-service's tokens (the end-to-end tests use the real
+ * auth-service). It publishes a JWKS and mints tokens with a test RSA key, the way quickstarts' TokenUtils does, and
+ * answers the client-credentials grant for any client so outbound service calls can be exercised.
+ */
+public final class TestIssuer {
+
+    public static final String ISSUER = "urn:medhook:auth";
+    static final String KEY_PROPERTY = "medhook.test.issuer-key";
+    static final String KID_PROPERTY = "medhook.test.issuer-kid";
+
+    private final PrivateKey key;
+    private final String kid;
+
+    private TestIssuer(PrivateKey key, String kid) {
+        this.key = key;
+        this.kid = kid;
+    }
+
+    /** The issuer of the running test resource (shared through system properties across class loaders). */
+    public static TestIssuer current() {
+        try {
+            byte[] der = Base64.getDecoder().decode(System.getProperty(KEY_PROPERTY));
+            PrivateKey k = KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(der));
+            return new TestIssuer(k, System.getProperty(KID_PROPERTY));
+        } catch (Exception e) {
+            throw new IllegalStateException("TestIssuerResource is not running", e);
+        }
+    }
+
+    /** Starts the JWKS/token server; returns its base URL. */
+    static String start() throws Exception {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        KeyPair pair = g.generateKeyPair();
+        String kid = "test-" + UUID.randomUUID();
+        RsaJsonWebKey jwk = new RsaJsonWebKey((java.security.interfaces.RSAPublicKey) pair.getPublic());
+        jwk.setKeyId(kid);
+        jwk.setUse("sig");
+        jwk.setAlgorithm(AlgorithmIdentifiers.RSA_USING_SHA256);
+        String jwks = new JsonWebKeySet(jwk).toJson();
+        System.setProperty(KEY_PROPERTY, Base64.getEncoder().encodeToString(pair.getPrivate().getEncoded()));
+        System.setProperty(KID_PROPERTY, kid);
+        TestIssuer issuer = new TestIssuer(pair.getPrivate(), kid);
+
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/.well-known/jwks.json", ex -> respond(ex, 200, jwks));
+        server.createContext("/oauth2/token", ex -> {
+            String form = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            String audience = "medhook-api";
+            for (String kv : form.split("&")) {
+                if (kv.startsWith("audience=")) {
+                    audience = java.net.URLDecoder.decode(kv.substring(9), StandardCharsets.UTF_8);
+                }
+            }
+            String token = issuer.service("test-client", audience);
+            respond(ex, 200, "{\"access_token\":\"" + token + "\",\"token_type\":\"Bearer\",\"expires_in\":300}");
+        });
+        server.start();
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    private static void respond(com.sun.net.httpserver.HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(b);
+        }
+    }
+
+    /** A user token with workspace memberships (workspace id to role). */
+    public String user(String subject, Map<String, String> workspaces, String... roles) {
+        JwtClaims c = base(subject, List.of("medhook-api"), 7200);
+        c.setClaim("mht", "user");
+        c.setClaim("sid", UUID.randomUUID().toString());
+        c.setClaim("preferred_username", subject);
+        c.setStringListClaim("roles", roles);
+        c.setClaim("ws", workspaces);
+        return sign(c);
+    }
+
+    /** A service token for one audience. */
+    public String service(String clientId, String audience) {
+        JwtClaims c = base(clientId, List.of(audience), 300);
+        c.setClaim("mht", "service");
+        c.setStringListClaim("roles", "service");
+        return sign(c);
+    }
+
+    /** Base claims, for tests that need to bend one of them (issuer, audience, lifetime). */
+    public JwtClaims base(String subject, List<String> audiences, long lifetimeSeconds) {
+        JwtClaims c = new JwtClaims();
+        c.setIssuer(ISSUER);
+        c.setSubject(subject);
+        c.setAudience(audiences);
+        long now = Instant.now().getEpochSecond();
+        c.setIssuedAt(NumericDate.fromSeconds(now));
+        c.setExpirationTime(NumericDate.fromSeconds(now + lifetimeSeconds));
+        c.setJwtId(UUID.randomUUID().toString());
+        return c;
+    }
+
+    public String sign(JwtClaims claims) {
+        return sign(claims, key, kid);
+    }
+
+    /** Signs with another key under the same kid: a forged token. */
+    public String forge(JwtClaims claims) {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+            g.initialize(2048);
+            return sign(claims, g.generateKeyPair().getPrivate(), kid);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sign(JwtClaims claims, PrivateKey key, String kid) {
+        try {
+            JsonWebSignature jws = new JsonWebSignature();
+            jws.setPayload(claims.toJson());
+            jws.setKey(key);
+            jws.setKeyIdHeaderValue(kid);
+            jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+            return jws.getCompactSerialization();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
