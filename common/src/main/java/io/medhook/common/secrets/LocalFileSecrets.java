@@ -37,8 +37,8 @@ public class LocalFileSecrets implements KeyEncryption, SecretStore {
     @Singleton
     public static class Producer {
         @Produces
-        @DefaultBean
         @Singleton
+        @jakarta.enterprise.inject.Typed(LocalFileSecrets.class)
         LocalFileSecrets local(SecretsConfig config) {
             return new LocalFileSecrets(Path.of(config.localDir()));
         }

@@ -1,0 +1,40 @@
+package io.medhook.audit;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of audit-service. */
+@ConfigMapping(prefix = "medhook.audit")
+public interface AuditConfig {
+
+    /** Batch ingest from the producers' outbox relays. */
+    Ingest ingest();
+
+    /** Listing of events. */
+    Query query();
+
+    /** Verification of the hash chain. */
+    Verify verify();
+
+    interface Ingest {
+        /** Most events one batch request may carry; larger batches are refused whole with 413. */
+        @WithDefault("1000")
+        int maxBatchSize();
+    }
+
+    interface Query {
+        /** Events per page when the caller gives no {@code limit}. */
+        @WithDefault("50")
+        int defaultLimit();
+
+        /** Largest {@code limit} a caller may ask for; larger values are refused with 400. */
+        @WithDefault("500")
+        int maxLimit();
+    }
+
+    interface Verify {
+        /** Rows read per page while verifying, so a long chain is streamed, never loaded whole. */
+        @WithDefault("5000")
+        int pageSize();
+    }
+}

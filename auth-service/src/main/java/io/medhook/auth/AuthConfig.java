@@ -1,0 +1,48 @@
+package io.medhook.auth;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+@ConfigMapping(prefix = "medhook.auth")
+public interface AuthConfig {
+
+    /** The {@code iss} of every token issued; every service's medhook.security.issuer must equal it. */
+    @WithDefault("urn:medhook:auth")
+    String issuer();
+
+    /** Lifetime of user access tokens (at most 2 hours). */
+    @WithDefault("2h")
+    Duration accessTokenLifetime();
+
+    /** Lifetime of client-credentials service tokens. */
+    @WithDefault("5m")
+    Duration serviceTokenLifetime();
+
+    /** First-start set-up. */
+    Bootstrap bootstrap();
+
+    /** OAuth2 clients of the services, by client id; their secrets come from the secrets interface. */
+    Map<String, Client> clients();
+
+    interface Bootstrap {
+        /** Password of the bootstrap admin (env MEDHOOK_ADMIN_PASSWORD); generated on first start when absent. */
+        Optional<String> adminPassword();
+
+        /** Where a generated admin password is written, once, with mode 0600. */
+        @WithDefault("${user.home}/.medhook/admin-password")
+        String passwordFile();
+
+        /** Whether the local bootstrap admin may log in (break-glass); disable once OIDC is set up. */
+        @WithDefault("true")
+        boolean adminEnabled();
+    }
+
+    interface Client {
+        /** Audiences this client may request tokens for. */
+        List<String> audiences();
+    }
+}

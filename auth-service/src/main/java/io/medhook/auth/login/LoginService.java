@@ -1,0 +1,107 @@
+package io.medhook.auth.login;
+
+import io.medhook.auth.AuthConfig;
+import io.medhook.auth.token.TokenIssuer;
+import io.medhook.auth.user.PasswordHasher;
+import io.medhook.auth.user.User;
+import io.medhook.auth.user.UserRepository;
+import io.medhook.auth.workspace.Membership;
+import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditContext;
+import io.medhook.common.audit.AuditEvent;
+import io.medhook.common.audit.HibernateAuditOutbox;
+import io.medhook.common.problem.MedhookException;
+import io.medhook.common.security.MedhookPrincipal;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Password login of local users, sessions and logout. */
+@ApplicationScoped
+public class LoginService {
+
+    private final UserRepository users;
+    private final TokenIssuer issuer;
+    private final AuthConfig config;
+    private final Vertx vertx;
+
+    public LoginService(UserRepository users, TokenIssuer issuer, AuthConfig config, Vertx vertx) {
+        this.users = users;
+        this.issuer = issuer;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    public Uni<AccessTokenResponse> login(LoginRequest req, AuditContext ctx) {
+        return Panache.withSession(() -> users.findByUsername(req.username()))
+                // Argon2id is CPU-bound: off the event loop; unknown users cost the same (dummy hash)
+                .chain(user -> vertx.executeBlocking(Uni.createFrom().item(() -> PasswordHasher.verify(req.password(),
+                        user == null ? null : user.passwordHash))).map(ok -> ok ? user : null)
+                        .map(u -> u != null && !u.disabled && (!u.bootstrap || config.bootstrap().adminEnabled())
+                                ? u : null))
+                .chain(user -> user == null ? failed(req.username(), ctx) : openSession(user, ctx));
+    }
+
+    private Uni<AccessTokenResponse> failed(String username, AuditContext ctx) {
+        AuditContext anon = new AuditContext(new AuditEvent.Actor("anonymous", null, truncate(username)),
+                ctx.requestId(), ctx.sourceAddress(), ctx.userAgent());
+        return Panache.withTransaction(() -> Panache.getSession().chain(s -> HibernateAuditOutbox.append(s,
+                AuditEvent.of(anon, "auth.login", "user", null, null, AuditEvent.Outcome.failure, null))))
+                .chain(() -> Uni.createFrom().failure(MedhookException.unauthorized("Invalid username or password")));
+    }
+
+    private Uni<AccessTokenResponse> openSession(User user, AuditContext ctx) {
+        LoginSession s = new LoginSession();
+        s.id = Ids.uuidV7();
+        s.userId = user.id;
+        s.createdAt = Instant.now();
+        s.expiresAt = s.createdAt.plus(config.accessTokenLifetime());
+        s.sourceAddress = ctx.sourceAddress();
+        AuditContext asUser = new AuditContext(new AuditEvent.Actor("user", user.id.toString(), user.username),
+                ctx.requestId(), ctx.sourceAddress(), ctx.userAgent());
+        return Panache.withTransaction(() -> s.persist()
+                .chain(() -> Membership.<Membership>list("userId", user.id))
+                .call(() -> Panache.getSession().chain(session -> HibernateAuditOutbox.append(session,
+                        AuditEvent.of(asUser, "auth.login", "session", s.id.toString(), null,
+                                AuditEvent.Outcome.success, null)))))
+                .map(memberships -> {
+                    Map<String, String> ws = new LinkedHashMap<>();
+                    for (Membership m : memberships) {
+                        ws.put(m.workspaceId.toString(), m.role);
+                    }
+                    List<String> roles = user.owner ? List.of("owner") : List.of();
+                    TokenIssuer.Issued t = issuer.user(user.id.toString(), user.username, s.id.toString(), roles, ws);
+                    return new AccessTokenResponse(t.token(), "Bearer", t.expiresIn());
+                });
+    }
+
+    /** Ends the caller's session. */
+    public Uni<Void> logout(MedhookPrincipal caller, AuditContext ctx) {
+        if (caller.sessionId() == null) {
+            return Uni.createFrom().failure(MedhookException.badRequest("This credential has no session"));
+        }
+        UUID sid = UUID.fromString(caller.sessionId());
+        return Panache.withTransaction(() -> LoginSession.<LoginSession>findById(sid).chain(s -> {
+            if (s == null || !s.userId.toString().equals(caller.subject())) {
+                throw MedhookException.notFound("Session");
+            }
+            if (s.revokedAt != null) {
+                return Uni.createFrom().voidItem();
+            }
+            s.revokedAt = Instant.now();
+            return Panache.getSession().chain(session -> HibernateAuditOutbox.append(session,
+                    AuditEvent.of(ctx, "auth.logout", "session", sid.toString(), null, AuditEvent.Outcome.success,
+                            Map.of("after", Map.of("revoked", true)))));
+        }));
+    }
+
+    private static String truncate(String s) {
+        return s == null ? null : s.length() > 64 ? s.substring(0, 64) : s;
+    }
+}

@@ -1,0 +1,6 @@
+package io.medhook.auth.workspace;
+
+import java.util.List;
+
+public record WorkspaceList(List<WorkspaceView> items) {
+}
