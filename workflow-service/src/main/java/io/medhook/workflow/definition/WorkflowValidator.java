@@ -1,0 +1,168 @@
+package io.medhook.workflow.definition;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.medhook.common.problem.MedhookException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a definition before it is saved. Every problem is reported at once, each naming the node or edge, in a 422
+ * problem+json with an {@code errors} array.
+ */
+public final class WorkflowValidator {
+
+    public static final Set<String> NODE_TYPES = Set.of("code", "http");
+    public static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
+    static final int MAX_NODES = 200;
+    static final int MAX_SOURCE_CHARS = 256 * 1024;
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
+
+    private WorkflowValidator() {
+    }
+
+    /** Validates and returns the DAG; throws a 422 {@link MedhookException} listing every problem. */
+    public static Dag validate(WorkflowDefinition def) {
+        List<Map<String, String>> errors = new ArrayList<>();
+        if (def == null) {
+            throw MedhookException.badRequest("A workflow definition is required");
+        }
+        if (def.name() == null || def.name().isBlank()) {
+            errors.add(error(null, "name", "is required"));
+        } else if (def.name().length() > 200) {
+            errors.add(error(null, "name", "is longer than 200 characters"));
+        }
+        if (def.trigger() == null || def.trigger().type() == null) {
+            errors.add(error(null, "trigger.type", "is required"));
+        } else if (!"webhook".equals(def.trigger().type())) {
+            errors.add(error(null, "trigger.type", "must be webhook"));
+        }
+        if (def.nodes() == null || def.nodes().isEmpty()) {
+            errors.add(error(null, "nodes", "at least one node is required"));
+            throw invalid(errors);
+        }
+        if (def.nodes().size() > MAX_NODES) {
+            errors.add(error(null, "nodes", "at most " + MAX_NODES + " nodes are allowed"));
+            throw invalid(errors);
+        }
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < def.nodes().size(); i++) {
+            NodeDefinition n = def.nodes().get(i);
+            if (n == null || n.id() == null || !NODE_ID.matcher(n.id()).matches()) {
+                errors.add(error(null, "nodes[" + i + "].id", "must be 1-64 letters, digits, '_' or '-'"));
+                continue;
+            }
+            if (!ids.add(n.id())) {
+                errors.add(error(n.id(), "id", "is used by more than one node"));
+            }
+            if (n.type() == null || !NODE_TYPES.contains(n.type())) {
+                errors.add(error(n.id(), "type", "unknown node type; known types: code, http"));
+                continue;
+            }
+            switch (n.type()) {
+                case "code" -> code(n, errors);
+                case "http" -> http(n, errors);
+                default -> throw new IllegalStateException();
+            }
+        }
+        Set<String> seenEdges = new HashSet<>();
+        List<EdgeDefinition> edges = def.edgesOrEmpty();
+        for (int i = 0; i < edges.size(); i++) {
+            EdgeDefinition e = edges.get(i);
+            String where = "edges[" + i + "]";
+            if (e == null || e.from() == null || e.to() == null) {
+                errors.add(error(null, where, "needs from and to"));
+                continue;
+            }
+            if (!ids.contains(e.from())) {
+                errors.add(error(e.from(), where + ".from", "no node has this id"));
+            }
+            if (!ids.contains(e.to())) {
+                errors.add(error(e.to(), where + ".to", "no node has this id"));
+            }
+            if (e.from().equals(e.to())) {
+                errors.add(error(e.from(), where, "a node cannot feed itself"));
+            }
+            if (!seenEdges.add(e.from() + "\u0000" + e.to())) {
+                errors.add(error(e.from(), where, "duplicate edge"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw invalid(errors);
+        }
+        Dag dag = Dag.of(def);
+        if (dag == null) {
+            errors.add(error(null, "edges", "the edges form a cycle"));
+            throw invalid(errors);
+        }
+        return dag;
+    }
+
+    private static void code(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode src = n.params() == null ? null : n.params().get("source");
+        if (src == null || !src.isTextual() || src.asText().isBlank()) {
+            errors.add(error(n.id(), "params.source", "a JavaScript source is required"));
+        } else if (src.asText().length() > MAX_SOURCE_CHARS) {
+            errors.add(error(n.id(), "params.source", "is longer than 256 KiB"));
+        }
+    }
+
+    private static void http(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode method = p == null ? null : p.get("method");
+        if (method != null && (!method.isTextual() || !HTTP_METHODS.contains(method.asText()))) {
+            errors.add(error(n.id(), "params.method", "must be one of " + HTTP_METHODS));
+        }
+        JsonNode url = p == null ? null : p.get("url");
+        if (url == null || !url.isTextual()) {
+            errors.add(error(n.id(), "params.url", "is required"));
+        } else {
+            try {
+                URI u = URI.create(url.asText());
+                if (u.getScheme() == null || !Set.of("http", "https").contains(u.getScheme().toLowerCase())
+                        || u.getHost() == null) {
+                    errors.add(error(n.id(), "params.url", "must be an absolute http or https URL"));
+                } else if (u.getRawUserInfo() != null) {
+                    errors.add(error(n.id(), "params.url", "must not carry credentials; use a credential"));
+                }
+            } catch (IllegalArgumentException e) {
+                errors.add(error(n.id(), "params.url", "is not a valid URL"));
+            }
+        }
+        JsonNode headers = p == null ? null : p.get("headers");
+        if (headers != null && !headers.isNull()) {
+            if (!headers.isObject()) {
+                errors.add(error(n.id(), "params.headers", "must be an object of header names to strings"));
+            } else {
+                headers.properties().forEach(h -> {
+                    if (!h.getValue().isTextual() || !h.getKey().matches("[A-Za-z0-9!#$%&'*+.^_`|~\\-]{1,128}")) {
+                        errors.add(error(n.id(), "params.headers", "header names must be tokens and values strings"));
+                    }
+                });
+            }
+        }
+    }
+
+    private static Map<String, String> error(String node, String field, String message) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (node != null) {
+            m.put("node", node.length() > 64 ? node.substring(0, 64) + "…" : node);
+        }
+        m.put("field", field);
+        m.put("message", message);
+        return m;
+    }
+
+    private static MedhookException invalid(List<Map<String, String>> errors) {
+        Map<String, String> first = errors.get(0);
+        String where = first.containsKey("node") ? "node '" + first.get("node") + "': " : "";
+        return MedhookException.validation("The workflow is not valid: " + where + first.get("field") + " "
+                + first.get("message") + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""),
+                Map.of("errors", errors));
+    }
+}

@@ -1,0 +1,276 @@
+package io.medhook.workflow.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.medhook.common.audit.AuditContext;
+import io.medhook.common.audit.AuditEvent;
+import io.medhook.common.problem.SafeThrowables;
+import io.medhook.workflow.WorkflowConfig;
+import io.medhook.workflow.definition.Dag;
+import io.medhook.workflow.definition.NodeDefinition;
+import io.medhook.workflow.definition.WorkflowDefinition;
+import io.medhook.workflow.execution.ExecutionStore;
+import io.medhook.workflow.workflow.WorkflowService;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Instance;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * The durable worker. Claims executions from PostgreSQL under a lease, runs their DAG node by node in topological
+ * order, and records every step before moving on; a replica that dies mid-run loses its lease and another one resumes
+ * at the first step that did not succeed. Logs carry ids and error types only, never payloads.
+ */
+@ApplicationScoped
+public class ExecutionEngine {
+
+    private static final Logger LOG = Logger.getLogger(ExecutionEngine.class);
+
+    private final ExecutionStore store;
+    private final PayloadCrypto crypto;
+    private final WorkflowService workflows;
+    private final Map<String, NodeRunner> runners = new HashMap<>();
+    private final ObjectMapper json;
+    private final Vertx vertx;
+    private final WorkflowConfig.Engine config;
+    private final String workerId;
+    private final Map<String, Dag> dags = new ConcurrentHashMap<>();
+    private final Map<String, WorkflowDefinition> definitions = new ConcurrentHashMap<>();
+    private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger running = new AtomicInteger();
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private final AtomicBoolean pollAgain = new AtomicBoolean();
+    private volatile boolean stopped = true;
+    private long pollTimer = -1;
+    private long renewTimer = -1;
+
+    public ExecutionEngine(ExecutionStore store, PayloadCrypto crypto, WorkflowService workflows,
+            Instance<NodeRunner> nodeRunners, ObjectMapper json, Vertx vertx, WorkflowConfig config) {
+        this.store = store;
+        this.crypto = crypto;
+        this.workflows = workflows;
+        nodeRunners.forEach(r -> runners.put(r.type(), r));
+        this.json = json;
+        this.vertx = vertx;
+        this.config = config.engine();
+        this.workerId = config.engine().workerId().orElse("worker-" + UUID.randomUUID());
+    }
+
+    void start(@Observes StartupEvent ev) {
+        if (!config.enabled()) {
+            LOG.info("execution engine disabled on this replica");
+            return;
+        }
+        stopped = false;
+        pollTimer = vertx.setPeriodic(config.pollInterval().toMillis(), id -> wake());
+        long renewEvery = Math.max(1000, config.lease().toMillis() / 3);
+        renewTimer = vertx.setPeriodic(renewEvery, id -> renewLeases());
+        LOG.infof("execution engine started: worker %s, concurrency %d", workerId, config.concurrency());
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        stopped = true;
+        if (pollTimer >= 0) {
+            vertx.cancelTimer(pollTimer);
+            vertx.cancelTimer(renewTimer);
+        }
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    /** Looks for work now (called after a webhook was accepted on this replica, and periodically). */
+    public void wake() {
+        if (stopped) {
+            return;
+        }
+        if (!polling.compareAndSet(false, true)) {
+            pollAgain.set(true);
+            return;
+        }
+        int free = config.concurrency() - running.get();
+        if (free <= 0) {
+            polling.set(false);
+            return;
+        }
+        store.claim(workerId, free, config.lease()).subscribe().with(claimed -> {
+            polling.set(false);
+            for (ExecutionStore.Claimed c : claimed) {
+                running.incrementAndGet();
+                inFlight.add(c.id());
+                run(c).subscribe().with(x -> done(c), f -> {
+                    LOG.errorf("execution %s: engine failure %s", c.id(), SafeThrowables.describe(f));
+                    done(c);
+                });
+            }
+            if (claimed.size() == free || pollAgain.getAndSet(false)) {
+                vertx.runOnContext(() -> wake());
+            }
+        }, failure -> {
+            polling.set(false);
+            LOG.warnf("claiming executions failed: %s", failure.getClass().getSimpleName());
+        });
+    }
+
+    private void done(ExecutionStore.Claimed c) {
+        inFlight.remove(c.id());
+        running.decrementAndGet();
+        wake();
+    }
+
+    private void renewLeases() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        store.renew(workerId, List.copyOf(inFlight), config.lease()).subscribe().with(n -> {
+        }, f -> LOG.warnf("lease renewal failed: %s", f.getClass().getSimpleName()));
+    }
+
+    Uni<Void> run(ExecutionStore.Claimed c) {
+        return Uni.combine().all()
+                .unis(definition(c), crypto.open(c.workspaceId(), c.id(), c.dataKeyWrapped()), store.steps(c.id()))
+                .asTuple()
+                .chain(t -> {
+                    WorkflowDefinition def = t.getItem1();
+                    byte[] key = t.getItem2();
+                    JsonNode input = read(PayloadCrypto.unseal(key, c.id(), PayloadCrypto.inputSlot(), c.inputEnc()));
+                    Map<String, JsonNode> outputs = new ConcurrentHashMap<>();
+                    for (ExecutionStore.StepRow s : t.getItem3()) {
+                        if ("succeeded".equals(s.status())) {
+                            outputs.put(s.nodeId(), read(PayloadCrypto.unseal(key, c.id(),
+                                    PayloadCrypto.outputSlot(s.nodeId()), s.outputEnc())));
+                        }
+                    }
+                    Dag dag = dags.computeIfAbsent(c.workflowId() + ":" + c.version(), k -> Dag.of(def));
+                    Map<String, NodeDefinition> nodes = new HashMap<>();
+                    def.nodes().forEach(n -> nodes.put(n.id(), n));
+                    return Multi.createFrom().iterable(dag.order())
+                            .onItem().transformToUniAndConcatenate(nodeId -> outputs.containsKey(nodeId)
+                                    ? Uni.createFrom().voidItem()
+                                    : step(c, key, nodes.get(nodeId), inputFor(nodeId, dag, input, outputs), outputs))
+                            .collect().last()
+                            .chain(() -> finish(c, "succeeded", null, null))
+                            .onFailure(FailedStep.class).recoverWithUni(f -> {
+                                FailedStep fs = (FailedStep) f;
+                                return finish(c, "failed", fs.type, "step " + fs.nodeId + " failed: " + fs.type);
+                            });
+                });
+    }
+
+    private Uni<Void> step(ExecutionStore.Claimed c, byte[] key, NodeDefinition node, JsonNode input,
+            Map<String, JsonNode> outputs) {
+        NodeRunner runner = runners.get(node.type());
+        return store.stepStarted(c.id(), node.id())
+                .chain(() -> runner == null
+                        ? Uni.createFrom().failure(new StepFailure("internal", "no runner for this node type"))
+                        : runner.run(node, input, c.id()))
+                .onItem().transformToUni(output -> {
+                    outputs.put(node.id(), output);
+                    return store.stepSucceeded(c.id(), node.id(),
+                            PayloadCrypto.seal(key, c.id(), PayloadCrypto.outputSlot(node.id()), write(output)));
+                })
+                .onFailure(f -> !(f instanceof FailedStep)).recoverWithUni(f -> {
+                    StepFailure sf = f instanceof StepFailure s ? s : new StepFailure("internal", "the step failed");
+                    if (!(f instanceof StepFailure)) {
+                        LOG.errorf("execution %s node %s: %s", c.id(), node.id(), SafeThrowables.describe(f));
+                    }
+                    byte[] msg = PayloadCrypto.seal(key, c.id(), PayloadCrypto.errorSlot(node.id()),
+                            String.valueOf(sf.getMessage()).getBytes(StandardCharsets.UTF_8));
+                    return store.stepFailed(c.id(), node.id(), sf.type(), msg)
+                            .chain(() -> Uni.createFrom().failure(new FailedStep(node.id(), sf.type())));
+                });
+    }
+
+    private Uni<Void> finish(ExecutionStore.Claimed c, String status, String errorType, String message) {
+        Map<String, Object> after = new HashMap<>();
+        after.put("status", status);
+        if (errorType != null) {
+            after.put("errorType", errorType);
+        }
+        AuditEvent audit = AuditEvent.of(AuditContext.system("workflow-engine"), "execution.finish", "execution",
+                c.id().toString(), c.workspaceId().toString(),
+                "succeeded".equals(status) ? AuditEvent.Outcome.success : AuditEvent.Outcome.failure,
+                Map.of("after", after));
+        return store.finish(c.id(), workerId, status, errorType, message, audit).invoke(done -> {
+            if (!done) {
+                LOG.warnf("execution %s: lease lost before finishing; another worker owns it", c.id());
+            } else {
+                LOG.debugf("execution %s %s", c.id(), status);
+            }
+        }).replaceWithVoid();
+    }
+
+    private Uni<WorkflowDefinition> definition(ExecutionStore.Claimed c) {
+        String key = c.workflowId() + ":" + c.version();
+        WorkflowDefinition cached = definitions.get(key);
+        if (cached != null) {
+            return Uni.createFrom().item(cached);
+        }
+        return store.definition(c.workflowId(), c.version()).map(d -> {
+            if (d == null) {
+                throw new IllegalStateException("workflow version is missing");
+            }
+            WorkflowDefinition def = workflows.parse(d);
+            definitions.put(key, def);
+            return def;
+        });
+    }
+
+    /** Roots get the trigger input; a node with one predecessor gets its output, with several an object by id. */
+    private JsonNode inputFor(String nodeId, Dag dag, JsonNode trigger, Map<String, JsonNode> outputs) {
+        List<String> preds = dag.predecessors(nodeId);
+        if (preds.isEmpty()) {
+            return trigger;
+        }
+        if (preds.size() == 1) {
+            return outputs.get(preds.get(0));
+        }
+        ObjectNode o = json.createObjectNode();
+        preds.forEach(p -> o.set(p, outputs.get(p)));
+        return o;
+    }
+
+    private JsonNode read(byte[] b) {
+        try {
+            return json.readTree(b);
+        } catch (Exception e) {
+            throw new IllegalStateException("stored payload is not JSON");
+        }
+    }
+
+    private byte[] write(JsonNode n) {
+        try {
+            return json.writeValueAsBytes(n);
+        } catch (Exception e) {
+            throw new IllegalStateException("output cannot be serialised");
+        }
+    }
+
+    /** Ends the DAG walk after a step failure has been recorded. */
+    private static final class FailedStep extends RuntimeException {
+        final String nodeId;
+        final String type;
+
+        FailedStep(String nodeId, String type) {
+            super(null, null, false, false);
+            this.nodeId = nodeId;
+            this.type = type;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.medhook.workflow.execution;
+
+import io.medhook.common.audit.AuditContext;
+import io.medhook.common.security.MedhookPrincipal;
+import io.medhook.common.security.WorkspaceRole;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
+@Path("/api/v1/workspaces/{workspaceId}/executions")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed("user")
+public class ExecutionResource {
+
+    private final ExecutionService service;
+    private final SecurityIdentity identity;
+
+    public ExecutionResource(ExecutionService service, SecurityIdentity identity) {
+        this.service = service;
+        this.identity = identity;
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "An execution: status (queued, running, succeeded, failed), steps, timestamps; payloads for editors and admins")
+    @APIResponse(responseCode = "200", description = "The execution")
+    @APIResponse(responseCode = "404", description = "No such execution in this workspace")
+    public Uni<ExecutionView> get(@PathParam("workspaceId") String workspaceId, @PathParam("id") String id,
+            RoutingContext rc) {
+        MedhookPrincipal p = WorkspaceRole.require(identity, workspaceId, WorkspaceRole.VIEWER);
+        boolean payload = WorkspaceRole.fromClaim(p.workspaceRole(workspaceId)).satisfies(WorkspaceRole.EDITOR);
+        return service.get(uuid(workspaceId, "Workspace"), uuid(id, "Execution"), payload,
+                AuditContext.of(identity, rc));
+    }
+
+    private static UUID uuid(String s, String what) {
+        try {
+            return UUID.fromString(s);
+        } catch (IllegalArgumentException e) {
+            throw io.medhook.common.problem.MedhookException.notFound(what);
+        }
+    }
+}

@@ -1,0 +1,187 @@
+package io.medhook.workflow.execution;
+
+import io.medhook.common.audit.AuditEvent;
+import io.medhook.common.audit.AuditOutbox;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * SQL of executions and steps, on the reactive pool (the engine's hot path avoids the ORM). Claiming uses
+ * {@code FOR UPDATE SKIP LOCKED} leases: any number of replicas share the queue and each execution has one owner.
+ */
+@ApplicationScoped
+public class ExecutionStore {
+
+    /** A claimed execution, ready to run. */
+    public record Claimed(UUID id, UUID workspaceId, UUID workflowId, int version, byte[] inputEnc,
+            String dataKeyWrapped) {
+    }
+
+    /** A stored step. */
+    public record StepRow(String nodeId, String status, byte[] outputEnc, String errorType, byte[] errorEnc,
+            int attempts, OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+    }
+
+    /** A stored execution. */
+    public record ExecutionRow(UUID id, UUID workspaceId, UUID workflowId, int version, String status,
+            String triggerType, byte[] inputEnc, String dataKeyWrapped, String errorType, String errorMessage,
+            int attempts, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+    }
+
+    private final Pool pool;
+
+    public ExecutionStore(Pool pool) {
+        this.pool = pool;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    /** Enqueues an execution and its audit event in one transaction. */
+    public Uni<Void> enqueue(UUID id, UUID workspaceId, UUID workflowId, int version, String triggerType,
+            byte[] inputEnc, String dataKeyWrapped, AuditEvent audit) {
+        return pool.withTransaction(tx -> tx.preparedQuery("""
+                insert into execution (id, workspace_id, workflow_id, workflow_version, status, trigger_type,
+                                       input_enc, data_key_wrapped, created_at)
+                values ($1, $2, $3, $4, 'queued', $5, $6, $7, now())""")
+                .execute(Tuple.from(List.of(id, workspaceId, workflowId, version, triggerType,
+                        io.vertx.core.buffer.Buffer.buffer(inputEnc), dataKeyWrapped)))
+                .chain(() -> AuditOutbox.append(tx, audit)));
+    }
+
+    /** Claims up to {@code limit} queued executions, or running ones whose lease expired (a crashed replica's). */
+    public Uni<List<Claimed>> claim(String owner, int limit, Duration lease) {
+        return pool.preparedQuery("""
+                update execution e
+                   set status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
+                       started_at = coalesce(e.started_at, now()), attempts = e.attempts + 1
+                 where e.id in (select id from execution
+                                 where status = 'queued' or (status = 'running' and lease_until < now())
+                                 order by created_at
+                                 limit $2
+                                 for update skip locked)
+                returning e.id, e.workspace_id, e.workflow_id, e.workflow_version, e.input_enc, e.data_key_wrapped""")
+                .execute(Tuple.of(owner, limit, (double) lease.toSeconds()))
+                .map(rows -> {
+                    List<Claimed> out = new ArrayList<>();
+                    for (Row r : rows) {
+                        out.add(new Claimed(r.getUUID("id"), r.getUUID("workspace_id"), r.getUUID("workflow_id"),
+                                r.getInteger("workflow_version"), r.getBuffer("input_enc").getBytes(),
+                                r.getString("data_key_wrapped")));
+                    }
+                    return out;
+                });
+    }
+
+    /** Extends the leases this replica holds. */
+    public Uni<Integer> renew(String owner, List<UUID> ids, Duration lease) {
+        return pool.preparedQuery("""
+                update execution set lease_until = now() + make_interval(secs => $3)
+                 where id = any($1) and lease_owner = $2 and status = 'running'""")
+                .execute(Tuple.of(ids.toArray(UUID[]::new), owner, (double) lease.toSeconds()))
+                .map(RowSet::rowCount);
+    }
+
+    public Uni<String> definition(UUID workflowId, int version) {
+        return pool.preparedQuery("select definition::text as d from workflow_version where workflow_id = $1 and version = $2")
+                .execute(Tuple.of(workflowId, version))
+                .map(rows -> rows.iterator().hasNext() ? rows.iterator().next().getString("d") : null);
+    }
+
+    public Uni<List<StepRow>> steps(UUID executionId) {
+        return pool.preparedQuery("""
+                select node_id, status, output_enc, error_type, error_enc, attempts, started_at, finished_at
+                  from execution_step where execution_id = $1 order by started_at, node_id""")
+                .execute(Tuple.of(executionId))
+                .map(rows -> {
+                    List<StepRow> out = new ArrayList<>();
+                    for (Row r : rows) {
+                        out.add(new StepRow(r.getString("node_id"), r.getString("status"), bytes(r, "output_enc"),
+                                r.getString("error_type"), bytes(r, "error_enc"), r.getInteger("attempts"),
+                                r.getOffsetDateTime("started_at"), r.getOffsetDateTime("finished_at")));
+                    }
+                    return out;
+                });
+    }
+
+    public Uni<Void> stepStarted(UUID executionId, String nodeId) {
+        return pool.preparedQuery("""
+                insert into execution_step (execution_id, node_id, status, attempts, started_at)
+                values ($1, $2, 'running', 1, now())
+                on conflict (execution_id, node_id) do update
+                   set status = 'running', attempts = execution_step.attempts + 1, started_at = now(),
+                       finished_at = null, output_enc = null, error_type = null, error_enc = null""")
+                .execute(Tuple.of(executionId, nodeId)).replaceWithVoid();
+    }
+
+    public Uni<Void> stepSucceeded(UUID executionId, String nodeId, byte[] outputEnc) {
+        return pool.preparedQuery("""
+                update execution_step set status = 'succeeded', output_enc = $3, finished_at = now()
+                 where execution_id = $1 and node_id = $2""")
+                .execute(Tuple.of(executionId, nodeId, io.vertx.core.buffer.Buffer.buffer(outputEnc)))
+                .replaceWithVoid();
+    }
+
+    public Uni<Void> stepFailed(UUID executionId, String nodeId, String errorType, byte[] errorEnc) {
+        return pool.preparedQuery("""
+                update execution_step set status = 'failed', error_type = $3, error_enc = $4, finished_at = now()
+                 where execution_id = $1 and node_id = $2""")
+                .execute(Tuple.of(executionId, nodeId, errorType, io.vertx.core.buffer.Buffer.buffer(errorEnc)))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Records the terminal state with its audit event, only while this replica still holds the lease; returns whether
+     * it did.
+     */
+    public Uni<Boolean> finish(UUID id, String owner, String status, String errorType, String errorMessage,
+            AuditEvent audit) {
+        return pool.withTransaction(tx -> tx.preparedQuery("""
+                update execution set status = $3, error_type = $4, error_message = $5, finished_at = now(),
+                                     lease_owner = null, lease_until = null
+                 where id = $1 and lease_owner = $2 and status = 'running'""")
+                .execute(Tuple.of(id, owner, status, errorType, errorMessage))
+                .chain(rows -> rows.rowCount() == 1
+                        ? AuditOutbox.append(tx, audit).replaceWith(true)
+                        : Uni.createFrom().item(false)));
+    }
+
+    public Uni<ExecutionRow> find(UUID workspaceId, UUID id) {
+        return pool.preparedQuery("""
+                select id, workspace_id, workflow_id, workflow_version, status, trigger_type, input_enc,
+                       data_key_wrapped, error_type, error_message, attempts, created_at, started_at, finished_at
+                  from execution where id = $1 and workspace_id = $2""")
+                .execute(Tuple.of(id, workspaceId))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return null;
+                    }
+                    Row r = rows.iterator().next();
+                    return new ExecutionRow(r.getUUID("id"), r.getUUID("workspace_id"), r.getUUID("workflow_id"),
+                            r.getInteger("workflow_version"), r.getString("status"), r.getString("trigger_type"),
+                            bytes(r, "input_enc"), r.getString("data_key_wrapped"), r.getString("error_type"),
+                            r.getString("error_message"), r.getInteger("attempts"), r.getOffsetDateTime("created_at"),
+                            r.getOffsetDateTime("started_at"), r.getOffsetDateTime("finished_at"));
+                });
+    }
+
+    private static byte[] bytes(Row r, String column) {
+        var b = r.getBuffer(column);
+        return b == null ? null : b.getBytes();
+    }
+
+    static OffsetDateTime utc(OffsetDateTime t) {
+        return t == null ? null : t.withOffsetSameInstant(ZoneOffset.UTC);
+    }
+}

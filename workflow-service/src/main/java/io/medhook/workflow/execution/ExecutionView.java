@@ -1,0 +1,25 @@
+package io.medhook.workflow.execution;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+/**
+ * An execution and its steps. {@code input} and step outputs/messages are payload (PHI): present for editors and
+ * admins only, and each such read is audited.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ExecutionView(String id, String workflowId, int workflowVersion, String status, String trigger,
+        ErrorView error, int attempts, JsonNode input, List<StepView> steps, OffsetDateTime createdAt,
+        OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ErrorView(String type, String message) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StepView(String nodeId, String status, JsonNode output, ErrorView error, int attempts,
+            OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+    }
+}

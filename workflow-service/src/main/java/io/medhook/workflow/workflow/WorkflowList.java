@@ -1,0 +1,6 @@
+package io.medhook.workflow.workflow;
+
+import java.util.List;
+
+public record WorkflowList(List<WorkflowSummary> items) {
+}

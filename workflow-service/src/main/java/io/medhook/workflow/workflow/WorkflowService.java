@@ -1,0 +1,179 @@
+package io.medhook.workflow.workflow;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditContext;
+import io.medhook.common.audit.AuditEvent;
+import io.medhook.common.audit.HibernateAuditOutbox;
+import io.medhook.common.problem.MedhookException;
+import io.medhook.common.secrets.Aead;
+import io.medhook.common.secrets.KeyEncryption;
+import io.medhook.workflow.WorkflowConfig;
+import io.medhook.workflow.definition.WorkflowDefinition;
+import io.medhook.workflow.definition.WorkflowValidator;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Workflows and their immutable versions, per workspace. Owns the transactions; every change is audited. */
+@ApplicationScoped
+public class WorkflowService {
+
+    public static final String WEBHOOK_PATH = "/api/v1/webhooks/";
+
+    private final ObjectMapper json;
+    private final KeyEncryption kek;
+    private final WorkflowConfig config;
+
+    public WorkflowService(ObjectMapper json, KeyEncryption kek, WorkflowConfig config) {
+        this.json = json;
+        this.kek = kek;
+        this.config = config;
+    }
+
+    public Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit) {
+        WorkflowValidator.validate(def);
+        UUID id = Ids.uuidV7();
+        String token = Ids.randomToken(32);
+        byte[] dataKey = Aead.newKey();
+        Instant now = Instant.now();
+        return kek.wrap(dataKey, keyContext(workspaceId, id)).chain(wrapped -> {
+            Workflow w = new Workflow();
+            w.id = id;
+            w.workspaceId = workspaceId;
+            w.name = def.name().strip();
+            w.currentVersion = 1;
+            w.active = true;
+            w.webhookTokenHash = sha256(token);
+            w.webhookTokenEnc = Aead.encrypt(dataKey, token.getBytes(StandardCharsets.UTF_8), aad(workspaceId, id));
+            w.dataKeyWrapped = wrapped;
+            w.createdAt = now;
+            w.updatedAt = now;
+            WorkflowVersion v = version(id, 1, def, audit, now);
+            return Panache.withTransaction(() -> w.persist().chain(() -> v.persist())
+                    .chain(() -> Panache.getSession())
+                    .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.create", "workflow",
+                            id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
+                            Map.of("after", summary(w.name, 1, def))))))
+                    .map(x -> view(w, def, token));
+        });
+    }
+
+    public Uni<WorkflowView> get(UUID workspaceId, UUID id) {
+        return Panache.withSession(() -> find(workspaceId, id)
+                .chain(w -> WorkflowVersion.<WorkflowVersion>findById(new WorkflowVersion.Key(id, w.currentVersion))
+                        .map(v -> Map.entry(w, v))))
+                .chain(e -> token(e.getKey()).map(t -> view(e.getKey(), parse(e.getValue().definition), t)));
+    }
+
+    public Uni<List<WorkflowSummary>> list(UUID workspaceId) {
+        return Panache.withSession(() -> Workflow.<Workflow>list(
+                "workspaceId = ?1 and deletedAt is null order by createdAt desc", workspaceId))
+                .map(ws -> ws.stream().map(w -> new WorkflowSummary(w.id.toString(), w.name, w.currentVersion,
+                        w.active, w.createdAt, w.updatedAt)).toList());
+    }
+
+    /** Saves a new version; earlier versions stay as they were. */
+    public Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit) {
+        WorkflowValidator.validate(def);
+        Instant now = Instant.now();
+        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> {
+            Map<String, Object> before = Map.of("name", w.name, "version", w.currentVersion);
+            w.currentVersion = w.currentVersion + 1;
+            w.name = def.name().strip();
+            w.updatedAt = now;
+            WorkflowVersion v = version(id, w.currentVersion, def, audit, now);
+            return v.persist().chain(() -> Panache.getSession())
+                    .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.update", "workflow",
+                            id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
+                            Map.of("before", before, "after", summary(w.name, w.currentVersion, def)))))
+                    .replaceWith(w);
+        })).chain(w -> token(w).map(t -> view(w, def, t)));
+    }
+
+    /** Deletes a workflow: its webhook stops answering at once; its executions stay readable. */
+    public Uni<Void> delete(UUID workspaceId, UUID id, AuditContext audit) {
+        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> {
+            w.deletedAt = Instant.now();
+            w.active = false;
+            return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
+                    "workflow.delete", "workflow", id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
+                    Map.of("before", Map.of("name", w.name, "version", w.currentVersion)))));
+        }));
+    }
+
+    /** Parses a stored definition. */
+    public WorkflowDefinition parse(String definitionJson) {
+        try {
+            return json.readValue(definitionJson, WorkflowDefinition.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored workflow definition is unreadable", e);
+        }
+    }
+
+    private Uni<Workflow> find(UUID workspaceId, UUID id) {
+        return Workflow.<Workflow>find("id = ?1 and workspaceId = ?2 and deletedAt is null", id, workspaceId)
+                .firstResult()
+                .onItem().ifNull().failWith(() -> MedhookException.notFound("Workflow"));
+    }
+
+    private Uni<String> token(Workflow w) {
+        return kek.unwrap(w.dataKeyWrapped, keyContext(w.workspaceId, w.id)).map(k -> new String(
+                Aead.decrypt(k, w.webhookTokenEnc, aad(w.workspaceId, w.id)), StandardCharsets.UTF_8));
+    }
+
+    private WorkflowVersion version(UUID id, int n, WorkflowDefinition def, AuditContext audit, Instant now) {
+        WorkflowVersion v = new WorkflowVersion();
+        v.workflowId = id;
+        v.version = n;
+        try {
+            v.definition = json.writeValueAsString(def);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("definition cannot be serialised", e);
+        }
+        v.createdAt = now;
+        v.createdBy = audit.actor().id();
+        return v;
+    }
+
+    private WorkflowView view(Workflow w, WorkflowDefinition def, String token) {
+        return new WorkflowView(w.id.toString(), w.workspaceId.toString(), w.name, w.currentVersion, w.active,
+                config.publicUrl() + WEBHOOK_PATH + token, def.trigger(), def.nodes(), def.edgesOrEmpty(),
+                w.createdAt, w.updatedAt);
+    }
+
+    /** What the audit trail keeps of a definition: shape only, never code or header values. */
+    private static Map<String, Object> summary(String name, int version, WorkflowDefinition def) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", name);
+        m.put("version", version);
+        m.put("nodes", def.nodes().stream().map(n -> n.id() + ":" + n.type()).toList());
+        m.put("edges", def.edgesOrEmpty().size());
+        return m;
+    }
+
+    static String keyContext(UUID workspaceId, UUID workflowId) {
+        return "workflow/" + workspaceId + "/" + workflowId;
+    }
+
+    private static byte[] aad(UUID workspaceId, UUID workflowId) {
+        return ("workflow:" + workspaceId + ":" + workflowId + ":webhook-token").getBytes(StandardCharsets.UTF_8);
+    }
+
+    public static byte[] sha256(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
