@@ -2,6 +2,8 @@ package io.medhook.audit.event;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -11,9 +13,9 @@ import java.util.Map;
  * Deterministic JSON for hashing: RFC 8785 (JSON Canonicalization Scheme) with one deliberate difference.
  * <ul>
  * <li>no whitespace; object members sorted by their names' UTF-16 code units ({@link String#compareTo});</li>
- * <li>strings escaped as ECMAScript {@code JSON.stringify} does: {@code \"}, {@code \\}, {@code \b \f \n \r \t}, other
- * characters below U+0020 as {@code \u00xx} (lowercase hex), everything else as itself, UTF-8 encoded; a string with an
- * unpaired surrogate is refused;</li>
+ * <li>strings escaped as ECMAScript {@code JSON.stringify} does: quote and backslash with a backslash; backspace,
+ * form feed, line feed, carriage return and tab as backslash b, f, n, r, t; other characters below U+0020 as backslash
+ * u00xx (lowercase hex); everything else as itself, UTF-8 encoded; a string with an unpaired surrogate is refused;</li>
  * <li>non-integral numbers as ECMAScript {@code Number.prototype.toString} writes the double
  * ({@code 1.5}, {@code 1e-7}, {@code 1e+21});</li>
  * <li>the difference: an integer written without fraction or exponent in the input keeps all its digits, where RFC
@@ -146,8 +148,16 @@ public final class CanonicalJson {
             out.append('-');
             d = -d;
         }
-        // Double.toString gives the shortest digits that round-trip (JDK 19+); take them as s × 10^(n-k)
+        // Double.toString gives the shortest digits that round-trip (JDK 19+), except that it prefers a closer
+        // two-digit decimal to a one-digit one (4.9E-324): ECMAScript takes the one digit when it round-trips
         BigDecimal bd = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        if (bd.precision() == 2) {
+            BigDecimal one = new BigDecimal(d).round(new MathContext(1, RoundingMode.HALF_EVEN));
+            if (Double.parseDouble(one.toString()) == d) {
+                bd = one.stripTrailingZeros();
+            }
+        }
+        // as s × 10^(n-k) with k digits
         String digits = bd.unscaledValue().toString();
         int k = digits.length();
         int n = k - bd.scale();

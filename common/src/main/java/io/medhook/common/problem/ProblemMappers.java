@@ -61,6 +61,15 @@ public class ProblemMappers {
         return respond(ErrorKind.BAD_REQUEST, detail, ext, request, null);
     }
 
+    /**
+     * quarkus-rest-jackson registers its own mapper for {@link MismatchedInputException} (wrong types, unknown enum
+     * values, unknown fields) that answers plain JSON; this more specific one keeps those answers problem+json.
+     */
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e, ContainerRequestContext request) {
+        return json(e, request);
+    }
+
     @ServerExceptionMapper
     public Response constraint(ConstraintViolationException e, ContainerRequestContext request) {
         List<Map<String, String>> errors = new ArrayList<>();

@@ -1,0 +1,159 @@
+package io.medhook.audit.event;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/** SQL over {@code audit_event} and {@code chain_head}, on the reactive client. Callers own the transactions. */
+@ApplicationScoped
+class AuditEventRepository {
+
+    /** The end of the chain: the last seq and its hash (seq 0 and 64 zeros while the log is empty). */
+    record ChainHead(long seq, String hash) {
+    }
+
+    /** A listing query, already authorised and parsed. Null fields do not filter. */
+    record EventQuery(Long beforeSeq, Set<String> scopeWorkspaces, String workspaceId, String action, String actorId,
+            String resourceType, String resourceId, OffsetDateTime from, OffsetDateTime to, int limit) {
+    }
+
+    private static final String COLUMNS = "seq, id, occurred_at, actor_type, actor_id, actor_name, action, "
+            + "resource_type, resource_id, workspace_id, outcome, request_id, source_address, user_agent, change, "
+            + "prev_hash, hash";
+
+    private static final String INSERT = "insert into audit_event (" + COLUMNS + ") values "
+            + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+
+    private final Pool pool;
+
+    AuditEventRepository(Pool pool) {
+        this.pool = pool;
+    }
+
+    Pool pool() {
+        return pool;
+    }
+
+    /** Locks the chain head until the transaction of {@code conn} ends: this serialises all writers. */
+    Uni<ChainHead> lockHead(SqlConnection conn) {
+        return conn.query("select seq, hash from chain_head where id = 1 for update").execute()
+                .map(AuditEventRepository::head);
+    }
+
+    Uni<ChainHead> head() {
+        return pool.query("select seq, hash from chain_head where id = 1").execute()
+                .map(AuditEventRepository::head);
+    }
+
+    Uni<Set<UUID>> existingIds(SqlConnection conn, Collection<UUID> ids) {
+        return conn.preparedQuery("select id from audit_event where id = any($1)")
+                .execute(Tuple.of(ids.toArray(UUID[]::new)))
+                .map(rows -> {
+                    Set<UUID> found = new HashSet<>();
+                    for (Row r : rows) {
+                        found.add(r.getUUID("id"));
+                    }
+                    return found;
+                });
+    }
+
+    Uni<Void> insert(SqlConnection conn, List<StoredEvent> events) {
+        List<Tuple> batch = new ArrayList<>(events.size());
+        for (StoredEvent e : events) {
+            batch.add(Tuple.from(Arrays.asList(e.seq(), e.id(), e.occurredAt().atOffset(ZoneOffset.UTC),
+                    e.actorType(), e.actorId(), e.actorName(), e.action(), e.resourceType(), e.resourceId(),
+                    e.workspaceId(), e.outcome(), e.requestId(), e.sourceAddress(), e.userAgent(), e.change(),
+                    e.prevHash(), e.hash())));
+        }
+        return conn.preparedQuery(INSERT).executeBatch(batch).replaceWithVoid();
+    }
+
+    Uni<Void> updateHead(SqlConnection conn, ChainHead head) {
+        return conn.preparedQuery("update chain_head set seq = $1, hash = $2 where id = 1")
+                .execute(Tuple.of(head.seq(), head.hash()))
+                .replaceWithVoid();
+    }
+
+    /** Events matching {@code q}, newest first, at most {@code q.limit()}. */
+    Uni<List<StoredEvent>> find(EventQuery q) {
+        StringBuilder sql = new StringBuilder("select ").append(COLUMNS).append(" from audit_event where true");
+        List<Object> args = new ArrayList<>();
+        if (q.beforeSeq() != null) {
+            args.add(q.beforeSeq());
+            sql.append(" and seq < $").append(args.size());
+        }
+        if (q.scopeWorkspaces() != null) {
+            args.add(q.scopeWorkspaces().toArray(String[]::new));
+            sql.append(" and workspace_id = any($").append(args.size()).append(')');
+        }
+        equal(sql, args, "workspace_id", q.workspaceId());
+        equal(sql, args, "action", q.action());
+        equal(sql, args, "actor_id", q.actorId());
+        equal(sql, args, "resource_type", q.resourceType());
+        equal(sql, args, "resource_id", q.resourceId());
+        if (q.from() != null) {
+            args.add(q.from());
+            sql.append(" and occurred_at >= $").append(args.size());
+        }
+        if (q.to() != null) {
+            args.add(q.to());
+            sql.append(" and occurred_at < $").append(args.size());
+        }
+        args.add((long) q.limit());
+        sql.append(" order by seq desc limit $").append(args.size());
+        return pool.preparedQuery(sql.toString()).execute(Tuple.from(args)).map(AuditEventRepository::events);
+    }
+
+    /** Events with {@code afterSeq < seq <= upToSeq} in chain order, at most {@code limit}. */
+    Uni<List<StoredEvent>> chainPage(long afterSeq, long upToSeq, int limit) {
+        return pool.preparedQuery("select " + COLUMNS
+                + " from audit_event where seq > $1 and seq <= $2 order by seq limit $3")
+                .execute(Tuple.of(afterSeq, upToSeq, (long) limit))
+                .map(AuditEventRepository::events);
+    }
+
+    /** The stored hash of the event at {@code seq}, or null when there is no such row. */
+    Uni<String> hashAt(long seq) {
+        return pool.preparedQuery("select hash from audit_event where seq = $1")
+                .execute(Tuple.of(seq))
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("hash"));
+    }
+
+    private static void equal(StringBuilder sql, List<Object> args, String column, String value) {
+        if (value != null) {
+            args.add(value);
+            sql.append(" and ").append(column).append(" = $").append(args.size());
+        }
+    }
+
+    private static ChainHead head(RowSet<Row> rows) {
+        Row r = rows.iterator().next();
+        return new ChainHead(r.getLong("seq"), r.getString("hash"));
+    }
+
+    private static List<StoredEvent> events(RowSet<Row> rows) {
+        List<StoredEvent> out = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            out.add(new StoredEvent(r.getLong("seq"), r.getUUID("id"), r.getOffsetDateTime("occurred_at").toInstant(),
+                    r.getString("actor_type"), r.getString("actor_id"), r.getString("actor_name"),
+                    r.getString("action"), r.getString("resource_type"), r.getString("resource_id"),
+                    r.getString("workspace_id"), r.getString("outcome"), r.getString("request_id"),
+                    r.getString("source_address"), r.getString("user_agent"), r.getString("change"),
+                    r.getString("prev_hash"), r.getString("hash")));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,63 @@
+package io.medhook.workflow;
+
+import static io.restassured.RestAssured.given;
+
+import io.medhook.testing.TestIssuer;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/** Helpers shared by workflow-service tests. */
+public final class WorkflowTestSupport {
+
+    public static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled", "timed_out");
+
+    private WorkflowTestSupport() {
+    }
+
+    public static String newWorkspace() {
+        return UUID.randomUUID().toString();
+    }
+
+    public static String token(String workspaceId, String role) {
+        return TestIssuer.current().user("user-" + UUID.randomUUID(), Map.of(workspaceId, role));
+    }
+
+    public static Map<String, Object> httpWorkflow(String url) {
+        return Map.of("name", "wf-" + UUID.randomUUID(), "trigger", Map.of("type", "webhook"),
+                "nodes", List.of(Map.of("id", "send", "type", "http", "params", Map.of("method", "POST", "url", url))),
+                "edges", List.of());
+    }
+
+    public static JsonPath create(String ws, String token, Object body) {
+        return given().auth().oauth2(token).contentType(ContentType.JSON).body(body)
+                .post("/api/v1/workspaces/" + ws + "/workflows")
+                .then().statusCode(201).extract().jsonPath();
+    }
+
+    /** Posts to a webhook URL (absolute, as the API returns it) and returns the execution id. */
+    public static String trigger(String webhookUrl, String json) {
+        String path = webhookUrl.substring(webhookUrl.indexOf("/api/v1/webhooks/"));
+        return given().contentType(ContentType.JSON).body(json).post(path)
+                .then().statusCode(202).extract().path("executionId");
+    }
+
+    public static JsonPath awaitTerminal(String ws, String token, String executionId) throws InterruptedException {
+        Instant end = Instant.now().plus(Duration.ofSeconds(20));
+        JsonPath last = null;
+        while (Instant.now().isBefore(end)) {
+            last = given().auth().oauth2(token).get("/api/v1/workspaces/" + ws + "/executions/" + executionId)
+                    .then().statusCode(200).extract().jsonPath();
+            if (TERMINAL.contains(last.getString("status"))) {
+                return last;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("execution did not finish: " + (last == null ? null : last.prettify()));
+    }
+}
