@@ -11,15 +11,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** Audit events survive audit-service being down: they wait in the producers' outbox and arrive exactly once. */
 @ExtendWith(Suite.Extension.class)
 class AuditOutboxIT {
 
     @Test
-    void changesMadeWhileAuditServiceIsDownArriveExactlyOnceAfterItReturns(ExtensionContext ctx) throws Exception {
-        Suite suite = Suite.get(ctx);
+    void changesMadeWhileAuditServiceIsDownArriveExactlyOnceAfterItReturns(Suite suite) throws Exception {
         String token = given().contentType(ContentType.JSON)
                 .body(Map.of("username", "admin", "password", Suite.ADMIN_PASSWORD))
                 .post(suite.url("auth-service") + "/api/v1/auth/login").then().statusCode(200)

@@ -15,8 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
 
 /**
  * The four packaged services ({@code target/quarkus-app/quarkus-run.jar}) started as real processes on free ports,
@@ -36,13 +37,18 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
     private final Path state;
     private final Path logs;
     private final PgTarget pg;
-    private final String java;
+    private final String javaBin;
 
-    /** Installs the suite once per test run. */
-    public static final class Extension implements BeforeAllCallback {
+    /** Starts the suite once per test run and hands it to test methods that declare a {@code Suite} parameter. */
+    public static final class Extension implements ParameterResolver {
         @Override
-        public void beforeAll(ExtensionContext ctx) throws Exception {
-            ctx.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).getOrComputeIfAbsent(Suite.class, k -> {
+        public boolean supportsParameter(ParameterContext p, ExtensionContext ctx) {
+            return p.getParameter().getType() == Suite.class;
+        }
+
+        @Override
+        public Object resolveParameter(ParameterContext p, ExtensionContext ctx) {
+            return ctx.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).getOrComputeIfAbsent(Suite.class, k -> {
                 try {
                     return new Suite();
                 } catch (Exception e) {
@@ -52,12 +58,8 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
         }
     }
 
-    public static Suite get(ExtensionContext ctx) {
-        return ctx.getRoot().getStore(ExtensionContext.Namespace.GLOBAL).get(Suite.class, Suite.class);
-    }
-
     private Suite() throws Exception {
-        java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         state = Files.createTempDirectory("medhook-e2e");
         logs = root.resolve("e2e/target/e2e-logs");
         Files.createDirectories(logs);
@@ -95,7 +97,7 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (./mvnw verify does)");
         }
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-jar", jar.toString());
+        ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx384m", "-jar", jar.toString());
         Map<String, String> env = pb.environment();
         env.put("QUARKUS_PROFILE", "local");
         env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(s)));

@@ -54,11 +54,16 @@ public class HttpJwksSource implements JwksSource {
         if (known != null && fresh) {
             return Uni.createFrom().item(known);
         }
-        boolean mayRefetch = now - lastFetchAttemptNanos >= config.jwksMinRefetch().toNanos();
-        if (!mayRefetch) {
-            return known != null ? Uni.createFrom().item(known) : unknown();
+        Uni<Snapshot> pending = inflight;
+        if (pending == null) {
+            boolean mayRefetch = now - lastFetchAttemptNanos >= config.jwksMinRefetch().toNanos();
+            if (!mayRefetch) {
+                return known != null ? Uni.createFrom().item(known) : unknown();
+            }
+            pending = fetch();
         }
-        return fetch().onFailure().recoverWithItem(snapshot.get()).onItem().transformToUni(fetched -> {
+        // callers arriving while a fetch is under way wait for it instead of being refused
+        return pending.onFailure().recoverWithItem(snapshot::get).onItem().transformToUni(fetched -> {
             PublicKey k = fetched.keys.get(kid);
             return k != null ? Uni.createFrom().item(k) : unknown();
         });
