@@ -5,11 +5,11 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -25,15 +25,18 @@ import java.util.function.Supplier;
 public class ExecutionSlots {
 
     private final ThreadPoolExecutor pool;
+    /** Permits for running plus waiting executions; the pool's own queue is unbounded behind it. */
+    private final Semaphore admitted;
 
     public ExecutionSlots(SandboxConfig config, MeterRegistry registry) {
         int threads = config.concurrency().executions() > 0 ? config.concurrency().executions()
                 : 2 * Runtime.getRuntime().availableProcessors();
-        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                config.concurrency().queue() > 0 ? new ArrayBlockingQueue<>(config.concurrency().queue())
-                        : new SynchronousQueue<>(),
-                new Named("sandbox-exec"),
-                new ThreadPoolExecutor.AbortPolicy());
+        int waiting = Math.max(0, config.concurrency().queue());
+        // Admission is counted here, not by a bounded work queue: with idle threads already started, a bounded queue
+        // can be momentarily full before a worker takes the previous task and would refuse work while slots are free.
+        this.admitted = new Semaphore(threads + waiting);
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
+                new Named("sandbox-exec"), new ThreadPoolExecutor.AbortPolicy());
         Gauge.builder("medhook.sandbox.executions.active", pool, ThreadPoolExecutor::getActiveCount)
                 .description("Executions running now").register(registry);
         Gauge.builder("medhook.sandbox.executions.queued", pool, p -> p.getQueue().size())
@@ -42,11 +45,21 @@ public class ExecutionSlots {
                 .description("Executions that may run at once").register(registry);
     }
 
-    /** Runs {@code work} on an execution thread; fails with {@link SandboxBusyException} when none is free soon. */
+    /** Runs {@code work} on an execution thread; fails with {@link SandboxBusyException} when slots and queue are full. */
     <T> CompletionStage<T> submit(Supplier<T> work) {
+        if (!admitted.tryAcquire()) {
+            throw new SandboxBusyException();
+        }
         try {
-            return CompletableFuture.supplyAsync(work, pool);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return work.get();
+                } finally {
+                    admitted.release();
+                }
+            }, pool);
         } catch (RejectedExecutionException e) {
+            admitted.release();
             throw new SandboxBusyException();
         }
     }
