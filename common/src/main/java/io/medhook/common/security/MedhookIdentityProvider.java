@@ -7,6 +7,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
 /** Turns a verified token into a {@link SecurityIdentity} whose principal is a {@link MedhookPrincipal}. */
@@ -21,9 +22,11 @@ public class MedhookIdentityProvider implements IdentityProvider<MedhookTokenReq
     public static final String ROLE_SERVICE = "service";
 
     private final JwtVerifier verifier;
+    private final Instance<ApiKeyVerifier> apiKeys;
 
-    public MedhookIdentityProvider(JwtVerifier verifier) {
+    public MedhookIdentityProvider(JwtVerifier verifier, Instance<ApiKeyVerifier> apiKeys) {
         this.verifier = verifier;
+        this.apiKeys = apiKeys;
     }
 
     @Override
@@ -33,7 +36,15 @@ public class MedhookIdentityProvider implements IdentityProvider<MedhookTokenReq
 
     @Override
     public Uni<SecurityIdentity> authenticate(MedhookTokenRequest request, AuthenticationRequestContext context) {
-        return verifier.verify(request.token())
+        String credential = request.token();
+        Uni<MedhookPrincipal> principal;
+        if (credential.startsWith(ApiKeyVerifier.PREFIX)) {
+            principal = apiKeys.isResolvable() ? apiKeys.get().verify(credential)
+                    : Uni.createFrom().failure(new InvalidTokenException("API keys are not accepted here"));
+        } else {
+            principal = verifier.verify(credential);
+        }
+        return principal
                 .map(MedhookIdentityProvider::identity)
                 .onFailure().transform(e -> {
                     LOG.debugf("rejected credential: %s", e instanceof InvalidTokenException ? e.getMessage()
