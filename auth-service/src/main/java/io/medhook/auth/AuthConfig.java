@@ -25,6 +25,9 @@ public interface AuthConfig {
     /** First-start set-up. */
     Bootstrap bootstrap();
 
+    /** Throttling of failed logins. */
+    Throttle throttle();
+
     /** OAuth2 clients of the services, by client id; their secrets come from the secrets interface. */
     Map<String, Client> clients();
 
@@ -39,6 +42,20 @@ public interface AuthConfig {
         /** Whether the local bootstrap admin may log in (break-glass); disable once OIDC is set up. */
         @WithDefault("true")
         boolean adminEnabled();
+    }
+
+    interface Throttle {
+        /** Failed logins of one account within the window after which its logins are refused (429). */
+        @WithDefault("5")
+        int maxFailuresPerAccount();
+
+        /** Failed logins from one source address within the window after which its logins are refused (429). */
+        @WithDefault("20")
+        int maxFailuresPerAddress();
+
+        /** The sliding window failures are counted in. */
+        @WithDefault("15m")
+        Duration window();
     }
 
     interface Client {

@@ -4,6 +4,7 @@ import io.medhook.auth.AuthConfig;
 import io.medhook.auth.token.TokenIssuer;
 import io.medhook.auth.user.PasswordHasher;
 import io.medhook.auth.user.User;
+import io.medhook.auth.session.SessionRevoker;
 import io.medhook.auth.user.UserRepository;
 import io.medhook.auth.workspace.Membership;
 import io.medhook.common.Ids;
@@ -30,30 +31,48 @@ public class LoginService {
     private final TokenIssuer issuer;
     private final AuthConfig config;
     private final Vertx vertx;
+    private final SessionRevoker revoker;
+    private final LoginThrottle throttle;
 
-    public LoginService(UserRepository users, TokenIssuer issuer, AuthConfig config, Vertx vertx) {
+    public LoginService(UserRepository users, TokenIssuer issuer, AuthConfig config, Vertx vertx,
+            SessionRevoker revoker, LoginThrottle throttle) {
+        this.throttle = throttle;
         this.users = users;
         this.issuer = issuer;
         this.config = config;
         this.vertx = vertx;
+        this.revoker = revoker;
     }
 
     public Uni<AccessTokenResponse> login(LoginRequest req, AuditContext ctx) {
+        try {
+            throttle.check(req.username(), ctx.sourceAddress());
+        } catch (MedhookException tooMany) {
+            return auditFailure(req.username(), ctx, "throttled").chain(() -> Uni.createFrom().failure(tooMany));
+        }
         return Panache.withSession(() -> users.findByUsername(req.username()))
                 // Argon2id is CPU-bound: off the event loop; unknown users cost the same (dummy hash)
                 .chain(user -> vertx.executeBlocking(Uni.createFrom().item(() -> PasswordHasher.verify(req.password(),
                         user == null ? null : user.passwordHash))).map(ok -> ok ? user : null)
                         .map(u -> u != null && !u.disabled && (!u.bootstrap || config.bootstrap().adminEnabled())
                                 ? u : null))
-                .chain(user -> user == null ? failed(req.username(), ctx) : openSession(user, ctx));
+                .chain(user -> {
+                    if (user == null) {
+                        throttle.failed(req.username(), ctx.sourceAddress());
+                        return auditFailure(req.username(), ctx, "invalid credentials").chain(() -> Uni.createFrom()
+                                .failure(MedhookException.unauthorized("Invalid username or password")));
+                    }
+                    throttle.succeeded(req.username());
+                    return openSession(user, ctx);
+                });
     }
 
-    private Uni<AccessTokenResponse> failed(String username, AuditContext ctx) {
+    private Uni<Void> auditFailure(String username, AuditContext ctx, String reason) {
         AuditContext anon = new AuditContext(new AuditEvent.Actor("anonymous", null, truncate(username)),
                 ctx.requestId(), ctx.sourceAddress(), ctx.userAgent());
         return Panache.withTransaction(() -> Panache.getSession().chain(s -> HibernateAuditOutbox.append(s,
-                AuditEvent.of(anon, "auth.login", "user", null, null, AuditEvent.Outcome.failure, null))))
-                .chain(() -> Uni.createFrom().failure(MedhookException.unauthorized("Invalid username or password")));
+                AuditEvent.of(anon, "auth.login", "user", null, null, AuditEvent.Outcome.failure,
+                        Map.of("after", Map.of("reason", reason))))));
     }
 
     private Uni<AccessTokenResponse> openSession(User user, AuditContext ctx) {
@@ -81,7 +100,7 @@ public class LoginService {
                 });
     }
 
-    /** Ends the caller's session. */
+    /** Ends the caller's session; every service refuses its tokens within seconds. */
     public Uni<Void> logout(MedhookPrincipal caller, AuditContext ctx) {
         if (caller.sessionId() == null) {
             return Uni.createFrom().failure(MedhookException.badRequest("This credential has no session"));
@@ -91,14 +110,8 @@ public class LoginService {
             if (s == null || !s.userId.toString().equals(caller.subject())) {
                 throw MedhookException.notFound("Session");
             }
-            if (s.revokedAt != null) {
-                return Uni.createFrom().voidItem();
-            }
-            s.revokedAt = Instant.now();
-            return Panache.getSession().chain(session -> HibernateAuditOutbox.append(session,
-                    AuditEvent.of(ctx, "auth.logout", "session", sid.toString(), null, AuditEvent.Outcome.success,
-                            Map.of("after", Map.of("revoked", true)))));
-        }));
+            return revoker.revoke(s, "logout", ctx);
+        })).replaceWithVoid();
     }
 
     private static String truncate(String s) {

@@ -75,6 +75,27 @@ public class SigningKeys {
                 .chain(this::load);
     }
 
+    /**
+     * Rotates: the current key retires (its public key stays in the JWKS until every token it signed has expired) and a
+     * new key signs from now on. Other replicas pick the new key up at their next {@link #reload()}.
+     */
+    public Uni<String> rotate(AuditContext audit) {
+        return Panache.withTransaction(() -> Panache.getSession()
+                .chain(s -> s.createNativeQuery("select pg_advisory_xact_lock(" + CREATE_LOCK + ")").getSingleResult())
+                .chain(x -> Panache.getSession())
+                .chain(s -> s.createNativeQuery("update signing_key set retired_at = now() where retired_at is null")
+                        .executeUpdate())
+                .chain(() -> create(audit))
+                .chain(() -> SigningKey.<SigningKey>list("order by createdAt desc")))
+                .chain(this::load)
+                .map(x -> active().kid());
+    }
+
+    /** Reloads keys from the database (another replica may have rotated). */
+    public Uni<Void> reload() {
+        return Panache.withSession(() -> SigningKey.<SigningKey>list("order by createdAt desc")).chain(this::load);
+    }
+
     private Uni<Void> create(AuditContext audit) {
         return Uni.createFrom().item(() -> {
             try {

@@ -31,7 +31,7 @@ class BootstrapTest {
     @Test
     void firstStartIsAuditedWithoutSecrets() throws Exception {
         try (Connection c = PostgresTestResource.jdbc(); ResultSet rs = c.createStatement().executeQuery(
-                "select count(*) filter (where payload like '%user.create%'), "
+                "select count(*) filter (where payload like '%user.create%' and payload like '%\"type\":\"system\"%'), "
                         + "count(*) filter (where payload like '%workspace.create%' and payload like '%\"type\":\"system\"%'), "
                         + "count(*) filter (where payload like '%" + AuthTestSupport.ADMIN_PASSWORD + "%') from audit_outbox")) {
             assertTrue(rs.next());

@@ -38,7 +38,9 @@ public class ProblemMappers {
             String errorId = logServerError(e);
             return respond(e.kind(), e.getMessage(), e.extensions(), request, errorId);
         }
-        return respond(e.kind(), e.getMessage(), e.extensions(), request, null);
+        Response r = respond(e.kind(), e.getMessage(), e.extensions(), request, null);
+        Object retryAfter = e.extensions().get("retryAfter");
+        return retryAfter == null ? r : Response.fromResponse(r).header("Retry-After", retryAfter).build();
     }
 
     @ServerExceptionMapper

@@ -23,10 +23,13 @@ public class MedhookIdentityProvider implements IdentityProvider<MedhookTokenReq
 
     private final JwtVerifier verifier;
     private final Instance<ApiKeyVerifier> apiKeys;
+    private final RevocationCheck revocations;
 
-    public MedhookIdentityProvider(JwtVerifier verifier, Instance<ApiKeyVerifier> apiKeys) {
+    public MedhookIdentityProvider(JwtVerifier verifier, Instance<ApiKeyVerifier> apiKeys,
+            RevocationCheck revocations) {
         this.verifier = verifier;
         this.apiKeys = apiKeys;
+        this.revocations = revocations;
     }
 
     @Override
@@ -45,6 +48,11 @@ public class MedhookIdentityProvider implements IdentityProvider<MedhookTokenReq
             principal = verifier.verify(credential);
         }
         return principal
+                .invoke(p -> {
+                    if (revocations.isSessionRevoked(p.sessionId())) {
+                        throw new InvalidTokenException("the session was revoked");
+                    }
+                })
                 .map(MedhookIdentityProvider::identity)
                 .onFailure().transform(e -> {
                     LOG.debugf("rejected credential: %s", e instanceof InvalidTokenException ? e.getMessage()

@@ -32,6 +32,10 @@ public interface SecurityConfig {
     @WithDefault("30s")
     Duration clockSkew();
 
+    /** How often the revocation feed is polled; revoked sessions are refused within about this long. */
+    @WithDefault("2s")
+    Duration revocationPoll();
+
     /** This service's OAuth2 client id for client-credentials tokens; absent when it calls no other service. */
     Optional<String> clientId();
 }

@@ -1,0 +1,6 @@
+package io.medhook.auth.apikey;
+
+import java.util.List;
+
+public record ApiKeyList(List<ApiKeyView> items) {
+}

@@ -1,0 +1,309 @@
+package io.medhook.auth.apikey;
+
+import io.medhook.auth.user.User;
+import io.medhook.auth.workspace.Membership;
+import io.medhook.auth.workspace.Workspace;
+import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditContext;
+import io.medhook.common.audit.AuditEvent;
+import io.medhook.common.audit.HibernateAuditOutbox;
+import io.medhook.common.problem.MedhookException;
+import io.medhook.common.security.MedhookPrincipal;
+import io.medhook.common.security.WorkspaceRole;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * API keys of a workspace: creation, listing, revocation, rotation (workspace admins and instance owners), and their
+ * verification. Admin rights must hold in the caller's token AND in the database at the moment of the call.
+ */
+@ApplicationScoped
+public class ApiKeyService {
+
+    /** last_used_at is written at most this often per key. */
+    static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
+    static final String OWNER = "owner";
+    private static final String MASKED = "***";
+
+    /** The caller once its admin rights are confirmed, with the role it holds (caps the role of new keys). */
+    private record Admin(UUID userId, Workspace workspace, WorkspaceRole held) {
+    }
+
+    private final ApiKeyRepository keys;
+    private final ApiKeyCache cache;
+
+    public ApiKeyService(ApiKeyRepository keys, ApiKeyCache cache) {
+        this.keys = keys;
+        this.cache = cache;
+    }
+
+    public Uni<CreatedApiKey> create(MedhookPrincipal caller, String workspaceId, CreateApiKeyRequest req,
+            AuditContext audit) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        WorkspaceRole role = WorkspaceRole.fromClaim(req.role());
+        return Panache.withTransaction(() -> authorizeAdmin(caller, workspaceId).chain(admin -> {
+            if (req.expiresAt() != null && !req.expiresAt().isAfter(now)) {
+                throw MedhookException.validation("The request is not valid", Map.of("errors",
+                        List.of(Map.of("field", "expiresAt", "message", "must be in the future"))));
+            }
+            requireGrantable(admin, role);
+            String key = ApiKeyTokens.generate(admin.workspace.kind);
+            ApiKey k = newKey(admin, req.name().strip(), role, req.expiresAt(), key, now);
+            Map<String, Object> after = describe(k);
+            return k.persist()
+                    .chain(() -> Panache.getSession())
+                    .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "api-key.create", "api-key",
+                            k.id.toString(), k.workspaceId.toString(), AuditEvent.Outcome.success,
+                            Map.of("after", after))))
+                    .map(x -> CreatedApiKey.of(k, key));
+        }));
+    }
+
+    public Uni<ApiKeyList> list(MedhookPrincipal caller, String workspaceId) {
+        return Panache.withSession(() -> authorizeAdmin(caller, workspaceId)
+                .chain(admin -> keys.listByWorkspace(admin.workspace.id)))
+                .map(list -> new ApiKeyList(list.stream().map(ApiKeyView::of).toList()));
+    }
+
+    /** Revokes a key; revoking a revoked key changes nothing. */
+    public Uni<Void> revoke(MedhookPrincipal caller, String workspaceId, String keyId, AuditContext audit) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return Panache.withTransaction(() -> authorizeAdmin(caller, workspaceId)
+                .chain(admin -> find(admin, keyId))
+                .chain(k -> {
+                    if (k.revokedAt != null) {
+                        return Uni.createFrom().<byte[]>nullItem();
+                    }
+                    k.revokedAt = now;
+                    return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
+                            "api-key.revoke", "api-key", k.id.toString(), k.workspaceId.toString(),
+                            AuditEvent.Outcome.success, Map.of("before", Map.of("revoked", false),
+                                    "after", Map.of("revoked", true, "prefix", k.prefix)))))
+                            .replaceWith(k.keyHash);
+                }))
+                // after the commit: this replica stops accepting the key at once
+                .invoke(hash -> forget(hash))
+                .replaceWithVoid();
+    }
+
+    /** Issues a new key with the same name, role and expiry, and revokes the old one in the same transaction. */
+    public Uni<CreatedApiKey> rotate(MedhookPrincipal caller, String workspaceId, String keyId, AuditContext audit) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        return Panache.withTransaction(() -> authorizeAdmin(caller, workspaceId)
+                .chain(admin -> find(admin, keyId).chain(old -> {
+                    if (old.revokedAt != null) {
+                        throw MedhookException.conflict("This API key is revoked");
+                    }
+                    if (old.expiresAt != null && !old.expiresAt.isAfter(now)) {
+                        throw MedhookException.conflict("This API key has expired");
+                    }
+                    requireGrantable(admin, WorkspaceRole.fromClaim(old.role));
+                    old.revokedAt = now;
+                    String key = ApiKeyTokens.generate(admin.workspace.kind);
+                    ApiKey fresh = newKey(admin, old.name, WorkspaceRole.fromClaim(old.role), old.expiresAt, key,
+                            now);
+                    Map<String, Object> before = new LinkedHashMap<>();
+                    before.put("id", old.id.toString());
+                    before.put("prefix", old.prefix);
+                    before.put("revoked", true);
+                    Map<String, Object> after = describe(fresh);
+                    after.put("id", fresh.id.toString());
+                    byte[] oldHash = old.keyHash;
+                    return fresh.persist()
+                            .chain(() -> Panache.getSession())
+                            .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "api-key.rotate",
+                                    "api-key", fresh.id.toString(), fresh.workspaceId.toString(),
+                                    AuditEvent.Outcome.success, Map.of("before", before, "after", after))))
+                            .map(x -> new Rotated(CreatedApiKey.of(fresh, key), oldHash));
+                })))
+                .invoke(r -> forget(r.oldHash))
+                .map(Rotated::created);
+    }
+
+    private record Rotated(CreatedApiKey created, byte[] oldHash) {
+    }
+
+    /**
+     * The principal of a presented key (its SHA-256), or null when the key is unknown, revoked or expired. Records the
+     * use at most once per {@link #TOUCH_INTERVAL}; the first recorded use of a UTC day writes {@code api-key.use}.
+     *
+     * @param via who asked (this service or the client id of the introspecting service), for the audit event
+     */
+    public Uni<MedhookPrincipal> authenticate(byte[] hash, String via) {
+        return Panache.withTransaction(() -> keys.findByHash(hash).chain(k -> {
+            Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+            if (k == null || !k.activeAt(now)) {
+                return Uni.createFrom().<MedhookPrincipal>nullItem();
+            }
+            MedhookPrincipal p = principal(k);
+            Instant previous = k.lastUsedAt;
+            Instant threshold = now.minus(TOUCH_INTERVAL);
+            if (previous != null && previous.isAfter(threshold)) {
+                return Uni.createFrom().item(p);
+            }
+            return keys.touch(k.id, now, threshold).chain(recorded -> {
+                if (!recorded || (previous != null && sameUtcDay(previous, now))) {
+                    return Uni.createFrom().item(p);
+                }
+                AuditContext asKey = new AuditContext(new AuditEvent.Actor(MedhookPrincipal.Kind.API_KEY.claim(),
+                        k.id.toString(), k.name), null, null, null);
+                return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(asKey,
+                        "api-key.use", "api-key", k.id.toString(), k.workspaceId.toString(),
+                        AuditEvent.Outcome.success, Map.of("after", Map.of("firstUseOfDay", now.toString(),
+                                "via", via == null ? "unknown" : via)))))
+                        .replaceWith(p);
+            });
+        }));
+    }
+
+    /** Introspection for other services: always from the database (their own cache adds the only delay). */
+    public Uni<IntrospectionResponse> introspect(String key, String via) {
+        if (!ApiKeyTokens.wellFormed(key)) {
+            return Uni.createFrom().item(IntrospectionResponse.INACTIVE);
+        }
+        return authenticate(ApiKeyTokens.sha256(key), via).map(IntrospectionResponse::of);
+    }
+
+    static MedhookPrincipal principal(ApiKey k) {
+        return new MedhookPrincipal(k.id.toString(), MedhookPrincipal.Kind.API_KEY, k.name, null, Set.of(),
+                Map.of(k.workspaceId.toString(), k.role), k.id.toString(), k.expiresAt);
+    }
+
+    /** Whether a caller holding {@code held} may hand out {@code requested}: never a role above its own. */
+    static boolean mayGrant(WorkspaceRole held, WorkspaceRole requested) {
+        return held != null && requested != null && held.satisfies(requested);
+    }
+
+    private static void requireGrantable(Admin admin, WorkspaceRole requested) {
+        if (!mayGrant(admin.held, requested)) {
+            throw MedhookException.forbidden("An API key cannot have a role above its creator's");
+        }
+    }
+
+    /**
+     * Checks, inside the caller's session, that it may manage the workspace's API keys. Instance owners (token claim
+     * and database) may act in any workspace. Everyone else needs {@code admin} in the token's workspace claim and in
+     * the membership table: non-members get 404, as if the workspace did not exist; weaker members 403.
+     */
+    private Uni<Admin> authorizeAdmin(MedhookPrincipal caller, String workspaceId) {
+        boolean ownerClaim = caller.kind() == MedhookPrincipal.Kind.USER && caller.hasRole(OWNER);
+        if (!ownerClaim) {
+            requireAdminClaim(caller, workspaceId);
+        }
+        if (caller.kind() != MedhookPrincipal.Kind.USER) {
+            throw MedhookException.forbidden("Only users manage API keys");
+        }
+        UUID wsId = parseOrNull(workspaceId);
+        UUID userId = parseOrNull(caller.subject());
+        if (wsId == null || userId == null) {
+            throw MedhookException.notFound("Workspace");
+        }
+        return User.<User>findById(userId)
+                .chain(u -> Membership.<Membership>find("userId = ?1 and workspaceId = ?2", userId, wsId)
+                        .firstResult()
+                        .chain(m -> Workspace.<Workspace>findById(wsId).map(w -> {
+                            if (u != null && u.disabled) {
+                                throw MedhookException.forbidden("This user is disabled");
+                            }
+                            if (w != null && u != null && u.owner && ownerClaim) {
+                                return new Admin(userId, w, WorkspaceRole.ADMIN);
+                            }
+                            if (w == null || u == null || m == null) {
+                                throw MedhookException.notFound("Workspace");
+                            }
+                            // an owner claim the database does not confirm falls back to the membership rules
+                            requireAdminClaim(caller, workspaceId);
+                            WorkspaceRole held = WorkspaceRole.fromClaim(m.role);
+                            if (held != WorkspaceRole.ADMIN) {
+                                throw MedhookException.forbidden("This needs the admin role in the workspace");
+                            }
+                            return new Admin(userId, w, held);
+                        })));
+    }
+
+    /** The token side of the admin check: 404 for non-members, 403 for weaker roles. */
+    private static void requireAdminClaim(MedhookPrincipal caller, String workspaceId) {
+        String held = caller.workspaceRole(workspaceId);
+        if (held == null) {
+            throw MedhookException.notFound("Workspace");
+        }
+        WorkspaceRole role;
+        try {
+            role = WorkspaceRole.fromClaim(held);
+        } catch (IllegalArgumentException e) {
+            throw MedhookException.forbidden("Unknown workspace role");
+        }
+        if (role != WorkspaceRole.ADMIN) {
+            throw MedhookException.forbidden("This needs the admin role in the workspace");
+        }
+    }
+
+    private Uni<ApiKey> find(Admin admin, String keyId) {
+        UUID id = parseOrNull(keyId);
+        if (id == null) {
+            return Uni.createFrom().failure(MedhookException.notFound("API key"));
+        }
+        return keys.findInWorkspace(admin.workspace.id, id).map(k -> {
+            if (k == null) {
+                throw MedhookException.notFound("API key");
+            }
+            return k;
+        });
+    }
+
+    private static ApiKey newKey(Admin admin, String name, WorkspaceRole role, Instant expiresAt, String key,
+            Instant now) {
+        ApiKey k = new ApiKey();
+        k.id = Ids.uuidV7();
+        k.workspaceId = admin.workspace.id;
+        k.name = name;
+        k.role = role.claim();
+        k.prefix = ApiKeyTokens.displayPrefix(key);
+        k.keyHash = ApiKeyTokens.sha256(key);
+        k.createdBy = admin.userId;
+        k.createdAt = now;
+        k.expiresAt = expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.MICROS);
+        return k;
+    }
+
+    /** The audit view of a key: the key itself is always masked. */
+    private static Map<String, Object> describe(ApiKey k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", k.name);
+        m.put("role", k.role);
+        m.put("prefix", k.prefix);
+        if (k.expiresAt != null) {
+            m.put("expiresAt", k.expiresAt.toString());
+        }
+        m.put("key", MASKED);
+        return m;
+    }
+
+    private void forget(byte[] hash) {
+        if (hash != null) {
+            cache.forget(ApiKeyTokens.fingerprint(hash));
+        }
+    }
+
+    private static boolean sameUtcDay(Instant a, Instant b) {
+        return a.atZone(ZoneOffset.UTC).toLocalDate().equals(b.atZone(ZoneOffset.UTC).toLocalDate());
+    }
+
+    private static UUID parseOrNull(String s) {
+        try {
+            return s == null ? null : UUID.fromString(s);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

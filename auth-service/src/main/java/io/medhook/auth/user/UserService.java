@@ -1,0 +1,115 @@
+package io.medhook.auth.user;
+
+import io.medhook.auth.access.Access;
+import io.medhook.auth.session.SessionRevoker;
+import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditContext;
+import io.medhook.common.audit.AuditEvent;
+import io.medhook.common.audit.HibernateAuditOutbox;
+import io.medhook.common.problem.MedhookException;
+import io.medhook.common.security.MedhookPrincipal;
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** Users, managed by instance owners. Disabling or demoting a user revokes all of their sessions at once. */
+@ApplicationScoped
+public class UserService {
+
+    private final Access access;
+    private final UserRepository users;
+    private final SessionRevoker revoker;
+    private final Vertx vertx;
+
+    public UserService(Access access, UserRepository users, SessionRevoker revoker, Vertx vertx) {
+        this.access = access;
+        this.users = users;
+        this.revoker = revoker;
+        this.vertx = vertx;
+    }
+
+    public Uni<List<UserView>> list(MedhookPrincipal caller) {
+        return Panache.withSession(() -> access.requireOwner(caller)
+                .chain(() -> users.listAll(io.quarkus.panache.common.Sort.by("username"))))
+                .map(all -> all.stream().map(UserView::of).toList());
+    }
+
+    public Uni<UserView> create(MedhookPrincipal caller, UserRequests.Create req, AuditContext audit) {
+        return vertx.executeBlocking(Uni.createFrom().item(() -> PasswordHasher.hash(req.password())))
+                .chain(hash -> Panache.withTransaction(() -> access.requireOwner(caller)
+                        .chain(() -> users.findByUsername(req.username()))
+                        .chain(existing -> {
+                            if (existing != null) {
+                                throw MedhookException.conflict("A user with this username exists");
+                            }
+                            User u = new User();
+                            u.id = Ids.uuidV7();
+                            u.username = req.username();
+                            u.displayName = req.displayName() == null ? req.username() : req.displayName();
+                            u.passwordHash = hash;
+                            u.createdAt = Instant.now();
+                            u.updatedAt = u.createdAt;
+                            return u.<User>persist().call(() -> Panache.getSession().chain(s ->
+                                    HibernateAuditOutbox.append(s, AuditEvent.of(audit, "user.create", "user",
+                                            u.id.toString(), null, AuditEvent.Outcome.success,
+                                            Map.of("after", Map.of("username", u.username, "owner", false,
+                                                    "passwordHash", "***"))))));
+                        })))
+                .map(UserView::of);
+    }
+
+    public Uni<UserView> update(MedhookPrincipal caller, UUID id, UserRequests.Update req, AuditContext audit) {
+        return Panache.withTransaction(() -> access.requireOwner(caller)
+                .chain(() -> users.findById(id))
+                .chain(u -> {
+                    if (u == null) {
+                        throw MedhookException.notFound("User");
+                    }
+                    if (u.id.toString().equals(caller.subject())
+                            && (Boolean.TRUE.equals(req.disabled()) || Boolean.FALSE.equals(req.owner()))) {
+                        throw MedhookException.conflict("Owners cannot disable or demote themselves");
+                    }
+                    Map<String, Object> before = new LinkedHashMap<>();
+                    Map<String, Object> after = new LinkedHashMap<>();
+                    boolean revoke = false;
+                    if (req.disabled() != null && req.disabled() != u.disabled) {
+                        before.put("disabled", u.disabled);
+                        after.put("disabled", req.disabled());
+                        u.disabled = req.disabled();
+                        revoke |= u.disabled;
+                    }
+                    if (req.owner() != null && req.owner() != u.owner) {
+                        before.put("owner", u.owner);
+                        after.put("owner", req.owner());
+                        revoke |= u.owner && !req.owner();
+                        u.owner = req.owner();
+                    }
+                    if (req.displayName() != null && !req.displayName().equals(u.displayName)) {
+                        before.put("displayName", u.displayName);
+                        after.put("displayName", req.displayName());
+                        u.displayName = req.displayName();
+                    }
+                    if (after.isEmpty()) {
+                        return Uni.createFrom().item(u);
+                    }
+                    u.updatedAt = Instant.now();
+                    String reason = Boolean.TRUE.equals(after.get("disabled")) ? "user disabled" : "user demoted";
+                    boolean revokeSessions = revoke;
+                    return Panache.getSession()
+                            .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
+                                    after.containsKey("owner") ? "user.role.change" : "user.update", "user",
+                                    u.id.toString(), null, AuditEvent.Outcome.success,
+                                    Map.of("before", before, "after", after))))
+                            .chain(() -> revokeSessions ? revoker.revokeAll(u.id, reason, audit)
+                                    : Uni.createFrom().item(0))
+                            .replaceWith(u);
+                }))
+                .map(UserView::of);
+    }
+}
