@@ -69,6 +69,8 @@ public final class TestIssuer {
 
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/.well-known/jwks.json", ex -> respond(ex, 200, jwks));
+        // an empty revocation feed: services under test poll it like auth-service's
+        server.createContext("/api/v1/auth/revocations", ex -> respond(ex, 200, "{\"cursor\":0,\"items\":[]}"));
         server.createContext("/oauth2/token", ex -> {
             String form = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String audience = "medhook-api";
