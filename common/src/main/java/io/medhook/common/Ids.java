@@ -20,6 +20,15 @@ public final class Ids {
         return new UUID(msb, lsb);
     }
 
+    /** Parses an id from a path; an id that is not a UUID cannot exist, so it is 404 like any unknown id. */
+    public static UUID uuidOrNotFound(String s, String what) {
+        try {
+            return UUID.fromString(s);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw io.medhook.common.problem.MedhookException.notFound(what);
+        }
+    }
+
     /** {@code bytes} random bytes, base64url without padding: for tokens that must be unguessable. */
     public static String randomToken(int bytes) {
         byte[] b = new byte[bytes];

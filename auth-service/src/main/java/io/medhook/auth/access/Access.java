@@ -65,10 +65,6 @@ public class Access {
     }
 
     public static UUID uuid(String s) {
-        try {
-            return UUID.fromString(s);
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw MedhookException.notFound("Resource");
-        }
+        return io.medhook.common.Ids.uuidOrNotFound(s, "Resource");
     }
 }

@@ -1,13 +1,10 @@
 package io.medhook.auth.login;
 
 import io.medhook.auth.AuthConfig;
-import io.medhook.auth.token.TokenIssuer;
 import io.medhook.auth.user.PasswordHasher;
 import io.medhook.auth.user.User;
 import io.medhook.auth.session.SessionRevoker;
 import io.medhook.auth.user.UserRepository;
-import io.medhook.auth.workspace.Membership;
-import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -17,9 +14,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -28,17 +22,17 @@ import java.util.UUID;
 public class LoginService {
 
     private final UserRepository users;
-    private final TokenIssuer issuer;
     private final AuthConfig config;
     private final Vertx vertx;
     private final SessionRevoker revoker;
     private final LoginThrottle throttle;
+    private final SessionOpener opener;
 
-    public LoginService(UserRepository users, TokenIssuer issuer, AuthConfig config, Vertx vertx,
-            SessionRevoker revoker, LoginThrottle throttle) {
+    public LoginService(UserRepository users, AuthConfig config, Vertx vertx,
+            SessionRevoker revoker, LoginThrottle throttle, SessionOpener opener) {
         this.throttle = throttle;
+        this.opener = opener;
         this.users = users;
-        this.issuer = issuer;
         this.config = config;
         this.vertx = vertx;
         this.revoker = revoker;
@@ -76,28 +70,8 @@ public class LoginService {
     }
 
     private Uni<AccessTokenResponse> openSession(User user, AuditContext ctx) {
-        LoginSession s = new LoginSession();
-        s.id = Ids.uuidV7();
-        s.userId = user.id;
-        s.createdAt = Instant.now();
-        s.expiresAt = s.createdAt.plus(config.accessTokenLifetime());
-        s.sourceAddress = ctx.sourceAddress();
-        AuditContext asUser = new AuditContext(new AuditEvent.Actor("user", user.id.toString(), user.username),
-                ctx.requestId(), ctx.sourceAddress(), ctx.userAgent());
-        return Panache.withTransaction(() -> s.persist()
-                .chain(() -> Membership.<Membership>list("userId", user.id))
-                .call(() -> Panache.getSession().chain(session -> HibernateAuditOutbox.append(session,
-                        AuditEvent.of(asUser, "auth.login", "session", s.id.toString(), null,
-                                AuditEvent.Outcome.success, null)))))
-                .map(memberships -> {
-                    Map<String, String> ws = new LinkedHashMap<>();
-                    for (Membership m : memberships) {
-                        ws.put(m.workspaceId.toString(), m.role);
-                    }
-                    List<String> roles = user.owner ? List.of("owner") : List.of();
-                    TokenIssuer.Issued t = issuer.user(user.id.toString(), user.username, s.id.toString(), roles, ws);
-                    return new AccessTokenResponse(t.token(), "Bearer", t.expiresIn());
-                });
+        return Panache.withTransaction(() -> opener.open(user, ctx, Map.of("method", "password")))
+                .map(o -> new AccessTokenResponse(o.token(), "Bearer", o.expiresIn()));
     }
 
     /** Ends the caller's session; every service refuses its tokens within seconds. */

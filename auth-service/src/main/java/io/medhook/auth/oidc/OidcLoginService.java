@@ -1,11 +1,8 @@
 package io.medhook.auth.oidc;
 
-import io.medhook.auth.AuthConfig;
-import io.medhook.auth.login.LoginSession;
-import io.medhook.auth.token.TokenIssuer;
+import io.medhook.auth.login.SessionOpener;
 import io.medhook.auth.user.User;
 import io.medhook.auth.user.UserRepository;
-import io.medhook.auth.workspace.Membership;
 import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
@@ -62,27 +59,25 @@ public class OidcLoginService {
     }
 
     private final OidcConfig config;
-    private final AuthConfig authConfig;
     private final OidcProviderClient client;
     private final IdTokenValidator validator;
     private final LoginFlowCookie flows;
     private final OidcIdentityRepository identities;
     private final UserRepository users;
-    private final TokenIssuer issuer;
+    private final SessionOpener opener;
     private final SecretStore secrets;
     private final Vertx vertx;
 
-    public OidcLoginService(OidcConfig config, AuthConfig authConfig, OidcProviderClient client,
-            IdTokenValidator validator, LoginFlowCookie flows, OidcIdentityRepository identities, UserRepository users,
-            TokenIssuer issuer, SecretStore secrets, Vertx vertx) {
+    public OidcLoginService(OidcConfig config, OidcProviderClient client, IdTokenValidator validator,
+            LoginFlowCookie flows, OidcIdentityRepository identities, UserRepository users, SessionOpener opener,
+            SecretStore secrets, Vertx vertx) {
         this.config = config;
-        this.authConfig = authConfig;
         this.client = client;
         this.validator = validator;
         this.flows = flows;
         this.identities = identities;
         this.users = users;
-        this.issuer = issuer;
+        this.opener = opener;
         this.secrets = secrets;
         this.vertx = vertx;
     }
@@ -205,7 +200,7 @@ public class OidcLoginService {
             link.provider = providerId;
             link.email = email;
             link.createdAt = u.createdAt;
-            AuditContext asUser = as(u, ctx);
+            AuditContext asUser = SessionOpener.asUser(u, ctx);
             return u.<User>persist()
                     .call(() -> link.persist())
                     .call(() -> Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(asUser,
@@ -231,28 +226,8 @@ public class OidcLoginService {
     }
 
     private Uni<Completed> openSession(User user, String providerId, AuditContext ctx) {
-        LoginSession s = new LoginSession();
-        s.id = Ids.uuidV7();
-        s.userId = user.id;
-        s.createdAt = Instant.now();
-        s.expiresAt = s.createdAt.plus(authConfig.accessTokenLifetime());
-        s.sourceAddress = ctx.sourceAddress();
-        AuditContext asUser = as(user, ctx);
-        return s.persist()
-                .chain(() -> Membership.<Membership>list("userId", user.id))
-                .call(() -> Panache.getSession().chain(session -> HibernateAuditOutbox.append(session,
-                        AuditEvent.of(asUser, "auth.login", "session", s.id.toString(), null,
-                                AuditEvent.Outcome.success, Map.of("after", Map.of("method", "oidc",
-                                        "provider", providerId))))))
-                .map(memberships -> {
-                    Map<String, String> ws = new LinkedHashMap<>();
-                    for (Membership m : memberships) {
-                        ws.put(m.workspaceId.toString(), m.role);
-                    }
-                    List<String> roles = user.owner ? List.of("owner") : List.of();
-                    TokenIssuer.Issued t = issuer.user(user.id.toString(), user.username, s.id.toString(), roles, ws);
-                    return new Completed(t.token(), t.expiresIn(), s.id.toString(), user.id.toString(), null);
-                });
+        return opener.open(user, ctx, Map.of("method", "oidc", "provider", providerId))
+                .map(o -> new Completed(o.token(), o.expiresIn(), o.sessionId(), user.id.toString(), null));
     }
 
     /** Audits a failed login in its own transaction; the caller's failure is passed on unchanged. */
@@ -310,10 +285,6 @@ public class OidcLoginService {
         return returnTo;
     }
 
-    private static AuditContext as(User u, AuditContext ctx) {
-        return new AuditContext(new AuditEvent.Actor("user", u.id.toString(), u.username), ctx.requestId(),
-                ctx.sourceAddress(), ctx.userAgent());
-    }
 
     private static String form(Map<String, String> q) {
         StringBuilder sb = new StringBuilder();

@@ -1,5 +1,6 @@
 package io.medhook.workflow.execution;
 
+import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.security.MedhookPrincipal;
 import io.medhook.common.security.WorkspaceRole;
@@ -12,7 +13,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
@@ -38,15 +38,7 @@ public class ExecutionResource {
             RoutingContext rc) {
         MedhookPrincipal p = WorkspaceRole.require(identity, workspaceId, WorkspaceRole.VIEWER);
         boolean payload = WorkspaceRole.fromClaim(p.workspaceRole(workspaceId)).satisfies(WorkspaceRole.EDITOR);
-        return service.get(uuid(workspaceId, "Workspace"), uuid(id, "Execution"), payload,
+        return service.get(Ids.uuidOrNotFound(workspaceId, "Workspace"), Ids.uuidOrNotFound(id, "Execution"), payload,
                 AuditContext.of(identity, rc));
-    }
-
-    private static UUID uuid(String s, String what) {
-        try {
-            return UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
-            throw io.medhook.common.problem.MedhookException.notFound(what);
-        }
     }
 }

@@ -1,7 +1,7 @@
 package io.medhook.workflow.workflow;
 
+import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditContext;
-import io.medhook.common.problem.MedhookException;
 import io.medhook.common.security.WorkspaceRole;
 import io.medhook.workflow.definition.WorkflowDefinition;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -26,6 +26,10 @@ import org.jboss.resteasy.reactive.ResponseStatus;
 @Produces(MediaType.APPLICATION_JSON)
 @RolesAllowed("user")
 public class WorkflowResource {
+
+    private static UUID uuid(String s, String what) {
+        return Ids.uuidOrNotFound(s, what);
+    }
 
     private final WorkflowService service;
     private final SecurityIdentity identity;
@@ -86,14 +90,5 @@ public class WorkflowResource {
             RoutingContext rc) {
         WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
         return service.delete(uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), AuditContext.of(identity, rc));
-    }
-
-    /** Ids that are not UUIDs cannot exist: 404 like any unknown id. */
-    static UUID uuid(String s, String what) {
-        try {
-            return UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
-            throw MedhookException.notFound(what);
-        }
     }
 }
