@@ -1,5 +1,6 @@
 package io.medhook.auth.login;
 
+import io.medhook.auth.oidc.SessionCookies;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.security.MedhookPrincipal;
@@ -16,11 +17,11 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
-import org.jboss.resteasy.reactive.ResponseStatus;
 
 @Path("/api/v1/auth")
 @Produces(MediaType.APPLICATION_JSON)
@@ -52,12 +53,15 @@ public class LoginResource {
     @POST
     @Path("/logout")
     @Authenticated
-    @ResponseStatus(204)
-    @Operation(summary = "End the caller's session")
+    @Operation(summary = "End the caller's session (cookie or bearer); the browser's session cookies are cleared")
     @APIResponse(responseCode = "204", description = "Session ended")
     @APIResponse(responseCode = "401", description = "No valid token")
-    public Uni<Void> logout(RoutingContext rc) {
-        return service.logout(WorkspaceRole.caller(identity), AuditContext.of(identity, rc));
+    public Uni<Response> logout(RoutingContext rc) {
+        return service.logout(WorkspaceRole.caller(identity), AuditContext.of(identity, rc)).map(x -> {
+            Response.ResponseBuilder r = Response.noContent();
+            SessionCookies.cleared().forEach(c -> r.header("Set-Cookie", c));
+            return r.build();
+        });
     }
 
     @GET

@@ -98,7 +98,9 @@ class LoginResourceTest {
     void logoutRevokesTheSession() throws Exception {
         String token = AuthTestSupport.adminToken();
         String sid = JsonPath.from(AuthTestSupport.segment(token, 1)).getString("sid");
-        given().auth().oauth2(token).post("/api/v1/auth/logout").then().statusCode(204);
+        given().auth().oauth2(token).post("/api/v1/auth/logout").then().statusCode(204)
+                .header("Set-Cookie", org.hamcrest.Matchers.notNullValue())
+                .cookie("medhook_session", "").cookie("medhook_csrf", "");
         try (Connection c = PostgresTestResource.jdbc();
                 ResultSet rs = c.createStatement().executeQuery(
                         "select revoked_at from login_session where id = '" + sid + "'")) {
