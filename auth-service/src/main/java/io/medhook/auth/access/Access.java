@@ -2,6 +2,7 @@ package io.medhook.auth.access;
 
 import io.medhook.auth.user.User;
 import io.medhook.auth.workspace.Membership;
+import io.medhook.auth.workspace.Workspace;
 import io.medhook.common.problem.MedhookException;
 import io.medhook.common.security.MedhookPrincipal;
 import io.medhook.common.security.WorkspaceRole;
@@ -30,38 +31,58 @@ public class Access {
         });
     }
 
+    /** A caller confirmed as admin (or owner) of an existing workspace. */
+    public record WorkspaceAdmin(User user, Workspace workspace) {
+    }
+
     /**
-     * An admin of the workspace (or an owner), by claim and by database. Callers who are not members get 404, as if the
-     * workspace did not exist; weaker members get 403.
+     * An admin of the workspace (or an instance owner), by claim and by database, in an existing workspace. Callers the
+     * token does not make members get 404, as if the workspace did not exist, whatever kind of principal they are;
+     * weaker members 403; an owner claim the database does not confirm falls back to the membership rules.
      */
-    public Uni<User> requireWorkspaceAdmin(MedhookPrincipal caller, UUID workspaceId) {
-        if (caller.kind() != MedhookPrincipal.Kind.USER) {
-            return Uni.createFrom().failure(MedhookException.forbidden("Only users administer workspaces"));
-        }
-        String claimed = caller.workspaceRole(workspaceId.toString());
-        boolean claimsOwner = caller.hasRole("owner");
-        if (claimed == null && !claimsOwner) {
-            return Uni.createFrom().failure(MedhookException.notFound("Workspace"));
+    public Uni<WorkspaceAdmin> requireWorkspaceAdmin(MedhookPrincipal caller, UUID workspaceId) {
+        boolean ownerClaim = caller.kind() == MedhookPrincipal.Kind.USER && caller.hasRole("owner");
+        try {
+            if (!ownerClaim) {
+                requireAdminClaim(caller, workspaceId);
+            }
+            if (caller.kind() != MedhookPrincipal.Kind.USER) {
+                throw MedhookException.forbidden("Only users administer workspaces");
+            }
+        } catch (MedhookException e) {
+            return Uni.createFrom().failure(e);
         }
         UUID userId = uuid(caller.subject());
-        return User.<User>findById(userId).chain(u -> {
-            if (u == null || u.disabled) {
-                throw MedhookException.forbidden("This account is disabled");
-            }
-            if (claimsOwner && u.owner) {
-                return Uni.createFrom().item(u);
-            }
-            return Membership.<Membership>find("userId = ?1 and workspaceId = ?2", userId, workspaceId).firstResult()
-                    .map(m -> {
-                        if (m == null) {
-                            throw MedhookException.notFound("Workspace");
-                        }
-                        if (!"admin".equals(m.role) || !WorkspaceRole.ADMIN.claim().equals(claimed)) {
-                            throw MedhookException.forbidden("This needs the admin role in the workspace");
-                        }
-                        return u;
-                    });
-        });
+        return User.<User>findById(userId)
+                .chain(u -> Membership.<Membership>find("userId = ?1 and workspaceId = ?2", userId, workspaceId)
+                        .<Membership>firstResult()
+                        .chain(m -> Workspace.<Workspace>findById(workspaceId).map(w -> {
+                            if (u != null && u.disabled) {
+                                throw MedhookException.forbidden("This account is disabled");
+                            }
+                            if (w != null && u != null && u.owner && ownerClaim) {
+                                return new WorkspaceAdmin(u, w);
+                            }
+                            if (w == null || u == null || m == null) {
+                                throw MedhookException.notFound("Workspace");
+                            }
+                            requireAdminClaim(caller, workspaceId);
+                            if (!WorkspaceRole.ADMIN.claim().equals(m.role)) {
+                                throw MedhookException.forbidden("This needs the admin role in the workspace");
+                            }
+                            return new WorkspaceAdmin(u, w);
+                        })));
+    }
+
+    /** The token side of the admin check: 404 for non-members, 403 for weaker or unknown roles. */
+    private static void requireAdminClaim(MedhookPrincipal caller, UUID workspaceId) {
+        String held = caller.workspaceRole(workspaceId.toString());
+        if (held == null) {
+            throw MedhookException.notFound("Workspace");
+        }
+        if (!WorkspaceRole.ADMIN.claim().equals(held)) {
+            throw MedhookException.forbidden("This needs the admin role in the workspace");
+        }
     }
 
     public static UUID uuid(String s) {

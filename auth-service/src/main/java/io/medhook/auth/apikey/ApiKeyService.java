@@ -1,7 +1,6 @@
 package io.medhook.auth.apikey;
 
-import io.medhook.auth.user.User;
-import io.medhook.auth.workspace.Membership;
+import io.medhook.auth.access.Access;
 import io.medhook.auth.workspace.Workspace;
 import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditContext;
@@ -32,7 +31,6 @@ public class ApiKeyService {
 
     /** last_used_at is written at most this often per key. */
     static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
-    static final String OWNER = "owner";
     private static final String MASKED = "***";
 
     /** The caller once its admin rights are confirmed, with the role it holds (caps the role of new keys). */
@@ -41,10 +39,12 @@ public class ApiKeyService {
 
     private final ApiKeyRepository keys;
     private final ApiKeyCache cache;
+    private final Access access;
 
-    public ApiKeyService(ApiKeyRepository keys, ApiKeyCache cache) {
+    public ApiKeyService(ApiKeyRepository keys, ApiKeyCache cache, Access access) {
         this.keys = keys;
         this.cache = cache;
+        this.access = access;
     }
 
     public Uni<CreatedApiKey> create(MedhookPrincipal caller, String workspaceId, CreateApiKeyRequest req,
@@ -190,68 +190,18 @@ public class ApiKeyService {
         }
     }
 
-    /**
-     * Checks, inside the caller's session, that it may manage the workspace's API keys. Instance owners (token claim
-     * and database) may act in any workspace. Everyone else needs {@code admin} in the token's workspace claim and in
-     * the membership table: non-members get 404, as if the workspace did not exist; weaker members 403.
-     */
+    /** Workspace admins (token and database) and confirmed instance owners manage API keys: {@link Access}. */
     private Uni<Admin> authorizeAdmin(MedhookPrincipal caller, String workspaceId) {
-        boolean ownerClaim = caller.kind() == MedhookPrincipal.Kind.USER && caller.hasRole(OWNER);
-        if (!ownerClaim) {
-            requireAdminClaim(caller, workspaceId);
-        }
-        if (caller.kind() != MedhookPrincipal.Kind.USER) {
-            throw MedhookException.forbidden("Only users manage API keys");
-        }
-        UUID wsId = parseOrNull(workspaceId);
-        UUID userId = parseOrNull(caller.subject());
-        if (wsId == null || userId == null) {
-            throw MedhookException.notFound("Workspace");
-        }
-        return User.<User>findById(userId)
-                .chain(u -> Membership.<Membership>find("userId = ?1 and workspaceId = ?2", userId, wsId)
-                        .firstResult()
-                        .chain(m -> Workspace.<Workspace>findById(wsId).map(w -> {
-                            if (u != null && u.disabled) {
-                                throw MedhookException.forbidden("This user is disabled");
-                            }
-                            if (w != null && u != null && u.owner && ownerClaim) {
-                                return new Admin(userId, w, WorkspaceRole.ADMIN);
-                            }
-                            if (w == null || u == null || m == null) {
-                                throw MedhookException.notFound("Workspace");
-                            }
-                            // an owner claim the database does not confirm falls back to the membership rules
-                            requireAdminClaim(caller, workspaceId);
-                            WorkspaceRole held = WorkspaceRole.fromClaim(m.role);
-                            if (held != WorkspaceRole.ADMIN) {
-                                throw MedhookException.forbidden("This needs the admin role in the workspace");
-                            }
-                            return new Admin(userId, w, held);
-                        })));
-    }
-
-    /** The token side of the admin check: 404 for non-members, 403 for weaker roles. */
-    private static void requireAdminClaim(MedhookPrincipal caller, String workspaceId) {
-        String held = caller.workspaceRole(workspaceId);
-        if (held == null) {
-            throw MedhookException.notFound("Workspace");
-        }
-        WorkspaceRole role;
-        try {
-            role = WorkspaceRole.fromClaim(held);
-        } catch (IllegalArgumentException e) {
-            throw MedhookException.forbidden("Unknown workspace role");
-        }
-        if (role != WorkspaceRole.ADMIN) {
-            throw MedhookException.forbidden("This needs the admin role in the workspace");
-        }
+        return access.requireWorkspaceAdmin(caller, Ids.uuidOrNotFound(workspaceId, "Workspace"))
+                .map(a -> new Admin(a.user().id, a.workspace(), WorkspaceRole.ADMIN));
     }
 
     private Uni<ApiKey> find(Admin admin, String keyId) {
-        UUID id = parseOrNull(keyId);
-        if (id == null) {
-            return Uni.createFrom().failure(MedhookException.notFound("API key"));
+        UUID id;
+        try {
+            id = Ids.uuidOrNotFound(keyId, "API key");
+        } catch (MedhookException e) {
+            return Uni.createFrom().failure(e);
         }
         return keys.findInWorkspace(admin.workspace.id, id).map(k -> {
             if (k == null) {
@@ -297,13 +247,5 @@ public class ApiKeyService {
 
     private static boolean sameUtcDay(Instant a, Instant b) {
         return a.atZone(ZoneOffset.UTC).toLocalDate().equals(b.atZone(ZoneOffset.UTC).toLocalDate());
-    }
-
-    private static UUID parseOrNull(String s) {
-        try {
-            return s == null ? null : UUID.fromString(s);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
     }
 }

@@ -51,13 +51,7 @@ public class MemberService {
     /** Adds a member or changes their role. */
     public Uni<MemberView> put(MedhookPrincipal caller, UUID ws, UUID userId, String role, AuditContext audit) {
         return Panache.withTransaction(() -> access.requireWorkspaceAdmin(caller, ws)
-                .chain(() -> Workspace.<Workspace>findById(ws))
-                .chain(w -> {
-                    if (w == null) {
-                        throw MedhookException.notFound("Workspace");
-                    }
-                    return User.<User>findById(userId);
-                })
+                .chain(() -> User.<User>findById(userId))
                 .chain(u -> {
                     if (u == null) {
                         throw MedhookException.notFound("User");
