@@ -31,6 +31,30 @@ public interface AuthConfig {
     /** OAuth2 clients of the services, by client id; their secrets come from the secrets interface. */
     Map<String, Client> clients();
 
+    /** License verification. */
+    License license();
+
+    /** The usage report. */
+    Usage usage();
+
+    interface License {
+        /**
+         * Extra trusted license-signing public keys (Ed25519, X.509, base64), for tests and development: ignored in
+         * production launch mode, where only the vendor key compiled into the service is trusted.
+         */
+        Optional<List<String>> developmentPublicKeys();
+    }
+
+    interface Usage {
+        /** workflow-service's base URL (env MEDHOOK_AUTH_USAGE_WORKFLOW_URL). */
+        @WithDefault("http://127.0.0.1:8082")
+        String workflowUrl();
+
+        /** How long to wait for workflow-service's counters. */
+        @WithDefault("10s")
+        Duration timeout();
+    }
+
     interface Bootstrap {
         /** Password of the bootstrap admin (env MEDHOOK_ADMIN_PASSWORD); generated on first start when absent. */
         Optional<String> adminPassword();

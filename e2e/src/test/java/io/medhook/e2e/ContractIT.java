@@ -44,11 +44,7 @@ class ContractIT {
     }
 
     static String login() {
-        return given().contentType(ContentType.JSON)
-                .body(Map.of("username", "admin", "password", Suite.ADMIN_PASSWORD))
-                .post(suite.url("auth-service") + "/api/v1/auth/login")
-                .then().statusCode(200)
-                .extract().path("access_token");
+        return suite.login();
     }
 
     static String workspace(String token, String kind) {
@@ -67,18 +63,7 @@ class ContractIT {
     }
 
     static JsonPath awaitExecution(String token, String ws, String id) throws InterruptedException {
-        Instant end = Instant.now().plusSeconds(60);
-        JsonPath ex = null;
-        while (Instant.now().isBefore(end)) {
-            ex = given().auth().oauth2(token)
-                    .get(suite.url("workflow-service") + "/api/v1/workspaces/" + ws + "/executions/" + id)
-                    .then().statusCode(200).extract().jsonPath();
-            if (List.of("succeeded", "failed", "cancelled", "timed_out").contains(ex.getString("status"))) {
-                return ex;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("execution not finished: " + (ex == null ? null : ex.prettify()));
+        return suite.awaitExecution(token, ws, id);
     }
 
     @Test

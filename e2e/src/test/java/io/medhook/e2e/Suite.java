@@ -84,6 +84,32 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
         return "http://127.0.0.1:" + ports.get(service);
     }
 
+    /** An access token of the bootstrap admin (instance owner). */
+    public String login() {
+        return io.restassured.RestAssured.given().contentType(io.restassured.http.ContentType.JSON)
+                .body(Map.of("username", "admin", "password", ADMIN_PASSWORD))
+                .post(url("auth-service") + "/api/v1/auth/login")
+                .then().statusCode(200)
+                .extract().path("access_token");
+    }
+
+    /** Polls an execution until it reaches a final status (60 s at most). */
+    public io.restassured.path.json.JsonPath awaitExecution(String token, String ws, String id)
+            throws InterruptedException {
+        Instant end = Instant.now().plusSeconds(60);
+        io.restassured.path.json.JsonPath ex = null;
+        while (Instant.now().isBefore(end)) {
+            ex = io.restassured.RestAssured.given().auth().oauth2(token)
+                    .get(url("workflow-service") + "/api/v1/workspaces/" + ws + "/executions/" + id)
+                    .then().statusCode(200).extract().jsonPath();
+            if (List.of("succeeded", "failed", "cancelled", "timed_out").contains(ex.getString("status"))) {
+                return ex;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("execution not finished: " + (ex == null ? null : ex.prettify()));
+    }
+
     public PgTarget postgres() {
         return pg;
     }
@@ -106,6 +132,7 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
         env.put("MEDHOOK_AUDIT_CLIENT_URL", url("audit-service"));
         env.put("QUARKUS_REST_CLIENT_SANDBOX_URL", url("sandbox-service"));
         env.put("MEDHOOK_WORKFLOW_PUBLIC_URL", url("workflow-service"));
+        env.put("MEDHOOK_AUTH_USAGE_WORKFLOW_URL", url("workflow-service"));
         env.put("MEDHOOK_AUTH_BOOTSTRAP_PASSWORD_FILE", state.resolve("admin-password").toString());
         env.put("MEDHOOK_ADMIN_PASSWORD", ADMIN_PASSWORD);
         env.put("MEDHOOK_EGRESS_ALLOWED_CIDRS", "127.0.0.2/32");
