@@ -106,6 +106,19 @@ public final class TestIssuer {
         return sign(c);
     }
 
+    /** A user token with these memberships that expired an hour ago (issued three hours ago). */
+    public String expiredUser(String subject, Map<String, String> workspaces, String... roles) {
+        JwtClaims c = base(subject, List.of("medhook-api"), 7200);
+        long now = Instant.now().getEpochSecond();
+        c.setIssuedAt(NumericDate.fromSeconds(now - 3 * 3600));
+        c.setExpirationTime(NumericDate.fromSeconds(now - 3600));
+        c.setClaim("mht", "user");
+        c.setClaim("sid", UUID.randomUUID().toString());
+        c.setStringListClaim("roles", roles);
+        c.setClaim("ws", workspaces);
+        return sign(c);
+    }
+
     /** A service token for one audience. */
     public String service(String clientId, String audience) {
         JwtClaims c = base(clientId, List.of(audience), 300);

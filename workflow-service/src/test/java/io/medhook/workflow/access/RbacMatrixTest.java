@@ -1,0 +1,98 @@
+package io.medhook.workflow.access;
+
+import static io.medhook.testing.RbacMatrix.Caller.ADMIN;
+import static io.medhook.testing.RbacMatrix.Caller.EDITOR;
+import static io.medhook.testing.RbacMatrix.Caller.OWNER;
+import static io.medhook.testing.RbacMatrix.Caller.SERVICE;
+import static io.medhook.testing.RbacMatrix.Caller.VIEWER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.medhook.testing.PostgresTestResource;
+import io.medhook.testing.RbacMatrix;
+import io.medhook.testing.RbacMatrix.Caller;
+import io.medhook.testing.TestIssuer;
+import io.medhook.testing.TestIssuerResource;
+import io.medhook.workflow.WorkflowTestSupport;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.net.URL;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.jose4j.jwt.JwtClaims;
+import org.junit.jupiter.api.Test;
+
+/** Every protected endpoint of workflow-service × every kind of caller (see {@link RbacMatrix}). */
+@QuarkusTest
+@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(TestIssuerResource.class)
+class RbacMatrixTest {
+
+    private static final String WF = "/api/v1/workspaces/{workspaceId}/workflows";
+    private static final Set<Caller> EDITORS = EnumSet.of(OWNER, ADMIN, EDITOR);
+    private static final Set<Caller> VIEWERS = EnumSet.of(OWNER, ADMIN, EDITOR, VIEWER);
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private static String workflowBody() {
+        return """
+                {"name": "matrix-%s", "trigger": {"type": "webhook"},
+                 "nodes": [{"id": "send", "type": "http", "params": {"method": "POST", "url": "http://127.0.0.2:9/in"}}],
+                 "edges": []}""".formatted(UUID.randomUUID());
+    }
+
+    static List<RbacMatrix.Endpoint> endpoints(String execution) {
+        return List.of(
+                RbacMatrix.workspace("POST", WF, RbacMatrixTest::workflowBody, EDITORS),
+                RbacMatrix.workspace("GET", WF, null, VIEWERS),
+                RbacMatrix.workspace("GET", WF + "/{id}", null, VIEWERS),
+                RbacMatrix.workspace("PUT", WF + "/{id}", RbacMatrixTest::workflowBody, EDITORS),
+                RbacMatrix.workspace("GET", "/api/v1/workspaces/{workspaceId}/executions/{id}", null, VIEWERS)
+                        .with("id", execution),
+                RbacMatrix.instance("GET", "/internal/v1/usage", null, EnumSet.of(SERVICE)),
+                // last: deleting the workflow leaves later callers a 404, which still shows they were let through
+                RbacMatrix.workspace("DELETE", WF + "/{id}", null, EDITORS));
+    }
+
+    @Test
+    void everyEndpointAnswersEveryCallerAsItsRoleAllows() throws Exception {
+        TestIssuer issuer = TestIssuer.current();
+        String ws = WorkflowTestSupport.newWorkspace();
+        String other = WorkflowTestSupport.newWorkspace();
+        Map<Caller, String> tokens = new EnumMap<>(Caller.class);
+        tokens.put(Caller.OWNER, issuer.user("owner-" + UUID.randomUUID(), Map.of(ws, "admin"), "owner"));
+        for (Caller role : List.of(ADMIN, EDITOR, VIEWER, Caller.AUDITOR)) {
+            tokens.put(role, WorkflowTestSupport.token(ws, role.name().toLowerCase()));
+        }
+        tokens.put(Caller.OTHER_WORKSPACE, WorkflowTestSupport.token(other, "admin"));
+        tokens.put(SERVICE, issuer.service("auth-service", "medhook-workflow"));
+        tokens.put(Caller.EXPIRED, issuer.expiredUser("admin-" + UUID.randomUUID(), Map.of(ws, "admin")));
+        tokens.put(Caller.TAMPERED, RbacMatrix.tamper(tokens.get(Caller.OWNER)));
+        JwtClaims sandboxAudience = issuer.base("admin-" + UUID.randomUUID(), List.of("medhook-sandbox"), 600);
+        sandboxAudience.setClaim("mht", "user");
+        sandboxAudience.setClaim("ws", Map.of(ws, "admin"));
+        tokens.put(Caller.WRONG_AUDIENCE, issuer.sign(sandboxAudience));
+
+        JsonPath wf = WorkflowTestSupport.create(ws, tokens.get(EDITOR), Map.of("name", "matrix", "trigger",
+                Map.of("type", "webhook"), "nodes", List.of(Map.of("id", "send", "type", "http",
+                        "params", Map.of("method", "POST", "url", "http://127.0.0.2:9/in")))));
+        String execution = WorkflowTestSupport.trigger(wf.getString("webhookUrl"), "{\"n\": 1}");
+
+        String url = base.toString().replaceAll("/$", "");
+        List<String> violations = RbacMatrix.run(url, endpoints(execution), tokens, Map.of("workspaceId", ws,
+                "id", wf.getString("id")));
+        assertEquals(List.of(), violations);
+    }
+
+    @Test
+    void theMatrixCoversEveryOperationOfTheService() throws Exception {
+        assertEquals(Set.of(), RbacMatrix.uncovered(base.toString().replaceAll("/$", ""), endpoints("unused"),
+                Set.of("POST /api/v1/webhooks/{token}")));
+    }
+}
