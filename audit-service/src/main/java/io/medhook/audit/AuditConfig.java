@@ -16,6 +16,24 @@ public interface AuditConfig {
     /** Verification of the hash chain. */
     Verify verify();
 
+    /** Signed checkpoints of the chain. */
+    Checkpoint checkpoint();
+
+    /** Exports. */
+    Export export();
+
+    interface Checkpoint {
+        /** How often the head is checkpointed (when it moved). */
+        @WithDefault("10m")
+        java.time.Duration interval();
+    }
+
+    interface Export {
+        /** Rows read from PostgreSQL per page while streaming an export. */
+        @WithDefault("2000")
+        int pageSize();
+    }
+
     interface Ingest {
         /** Most events one batch request may carry; larger batches are refused whole with 413. */
         @WithDefault("1000")

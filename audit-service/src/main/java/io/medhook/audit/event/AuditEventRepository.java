@@ -125,6 +125,14 @@ class AuditEventRepository {
                 .map(AuditEventRepository::events);
     }
 
+    /** Events of one workspace with {@code afterSeq < seq <= upToSeq} in chain order, at most {@code limit}. */
+    Uni<List<StoredEvent>> workspacePage(String workspaceId, long afterSeq, long upToSeq, int limit) {
+        return pool.preparedQuery("select " + COLUMNS + " from audit_event"
+                + " where workspace_id = $1 and seq > $2 and seq <= $3 order by seq limit $4")
+                .execute(Tuple.of(workspaceId, afterSeq, upToSeq, (long) limit))
+                .map(AuditEventRepository::events);
+    }
+
     /** The stored hash of the event at {@code seq}, or null when there is no such row. */
     Uni<String> hashAt(long seq) {
         return pool.preparedQuery("select hash from audit_event where seq = $1")

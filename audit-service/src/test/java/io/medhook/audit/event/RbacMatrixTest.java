@@ -47,7 +47,16 @@ class RbacMatrixTest {
                 RbacMatrix.workspace("GET", AuditFixtures.EVENTS + "?workspaceId={workspaceId}", null,
                         EnumSet.of(OWNER, ADMIN, AUDITOR)),
                 // the chain is one for the instance: whoever may read some of the log may check it
-                RbacMatrix.instance("GET", AuditFixtures.VERIFY, null, readers));
+                RbacMatrix.instance("GET", AuditFixtures.VERIFY, null, readers),
+                // whole-chain exports are the owner's; others name a workspace (400 without one: not a refusal)
+                RbacMatrix.instance("GET", "/api/v1/audit/export", null, readers),
+                RbacMatrix.workspace("GET", "/api/v1/audit/export?workspaceId={workspaceId}", null,
+                        EnumSet.of(OWNER, ADMIN, AUDITOR)),
+                RbacMatrix.instance("GET", "/api/v1/audit/export/manifest", null, readers),
+                RbacMatrix.workspace("GET", "/api/v1/audit/export/manifest?workspaceId={workspaceId}", null,
+                        EnumSet.of(OWNER, ADMIN, AUDITOR)),
+                RbacMatrix.instance("GET", "/api/v1/audit/checkpoints/latest", null, readers),
+                RbacMatrix.instance("GET", "/api/v1/audit/checkpoints/public-key", null, readers));
     }
 
     @Test
