@@ -1,5 +1,7 @@
 package io.medhook.audit.event;
 
+import io.medhook.common.audit.AuditContext;
+
 import io.medhook.common.problem.Problem;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
@@ -84,9 +86,10 @@ public class AuditEventResource {
             @QueryParam("resourceType") String resourceType,
             @QueryParam("resourceId") String resourceId,
             @Parameter(description = "ISO-8601 instant, inclusive") @QueryParam("from") String from,
-            @Parameter(description = "ISO-8601 instant, exclusive") @QueryParam("to") String to) {
+            @Parameter(description = "ISO-8601 instant, exclusive") @QueryParam("to") String to,
+            io.vertx.ext.web.RoutingContext rc) {
         return query.list(identity, new ListEventsParams(limit, cursor, action, workspaceId, actorId, resourceType,
-                resourceId, from, to));
+                resourceId, from, to), AuditContext.of(identity, rc));
     }
 
     @GET

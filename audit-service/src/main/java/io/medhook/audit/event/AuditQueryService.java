@@ -1,5 +1,10 @@
 package io.medhook.audit.event;
 
+import io.medhook.common.audit.AuditContext;
+import io.medhook.common.audit.AuditEvent;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import io.medhook.audit.AuditConfig;
 import io.medhook.common.problem.ErrorKind;
 import io.medhook.common.problem.MedhookException;
@@ -22,17 +27,25 @@ import java.util.Map;
 @ApplicationScoped
 public class AuditQueryService {
 
+    private final AuditIngestService ingest;
+
     private final AuditEventRepository repository;
     private final AuditAccess access;
     private final AuditConfig config;
 
-    public AuditQueryService(AuditEventRepository repository, AuditAccess access, AuditConfig config) {
+    public AuditQueryService(AuditEventRepository repository, AuditAccess access, AuditConfig config,
+            AuditIngestService ingest) {
+        this.ingest = ingest;
         this.repository = repository;
         this.access = access;
         this.config = config;
     }
 
-    public Uni<AuditEventPage> list(SecurityIdentity identity, ListEventsParams params) {
+    /**
+     * One page of events. The read itself is recorded as an {@code audit.read} event (resource {@code audit-log}, id the
+     * workspace asked for or {@code all}; the filters in its change) once the page is read.
+     */
+    public Uni<AuditEventPage> list(SecurityIdentity identity, ListEventsParams params, AuditContext audit) {
         String workspaceId = emptyToNull(params.workspaceId());
         AuditAccess.ReadScope scope = access.readScope(identity, workspaceId);
         int limit = limit(params.limit());
@@ -51,7 +64,27 @@ public class AuditQueryService {
             }
             String next = more ? encodeCursor(items.get(items.size() - 1).seq()) : null;
             return new AuditEventPage(items, next);
-        });
+        }).call(page -> ingest.ingest(new IngestBatchRequest(List.of(readEvent(audit, workspaceId, params,
+                page.items().size())))));
+    }
+
+    private static AuditEvent readEvent(AuditContext audit, String workspaceId, ListEventsParams p, int returned) {
+        Map<String, Object> query = new LinkedHashMap<>();
+        putIfPresent(query, "action", p.action());
+        putIfPresent(query, "actorId", p.actorId());
+        putIfPresent(query, "resourceType", p.resourceType());
+        putIfPresent(query, "resourceId", p.resourceId());
+        putIfPresent(query, "from", p.from());
+        putIfPresent(query, "to", p.to());
+        query.put("returned", returned);
+        return AuditEvent.of(audit, "audit.read", "audit-log", workspaceId == null ? "all" : workspaceId, null,
+                AuditEvent.Outcome.success, Map.of("after", query));
+    }
+
+    private static void putIfPresent(Map<String, Object> m, String key, String value) {
+        if (value != null && !value.isEmpty()) {
+            m.put(key, value);
+        }
     }
 
     static String encodeCursor(long seq) {

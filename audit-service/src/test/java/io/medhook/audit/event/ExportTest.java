@@ -156,6 +156,14 @@ class ExportTest {
             rs.next();
             assertEquals(1, rs.getInt(1), "the export is recorded as an event");
         }
+        given().auth().oauth2(admin).queryParam("workspaceId", ws).queryParam("action", "x.y")
+                .get("/api/v1/audit/events").then().statusCode(200);
+        try (Connection c = PostgresTestResource.jdbc(); ResultSet rs = c.createStatement().executeQuery(
+                "select change from audit_event where action = 'audit.read' and actor_id = 'adm-" + ws + "'"
+                        + " and resource_id = '" + ws + "'")) {
+            assertTrue(rs.next(), "reading the audit log is recorded too");
+            assertTrue(rs.getString(1).contains("\"action\":\"x.y\""), "with the filters: " + rs.getString(1));
+        }
     }
 
     @Test
