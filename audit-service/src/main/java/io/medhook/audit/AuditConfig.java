@@ -22,6 +22,23 @@ public interface AuditConfig {
     /** Exports. */
     Export export();
 
+    /** Pruning of old events. */
+    Retention retention();
+
+    interface Retention {
+        /** Events older than this are pruned (a prefix of the chain; legal holds stop it). */
+        @WithDefault("90d")
+        java.time.Duration period();
+
+        /** How often retention runs on its own. */
+        @WithDefault("24h")
+        java.time.Duration interval();
+
+        /** Whether retention runs on its own (owners can still run it through the API). */
+        @WithDefault("true")
+        boolean enabled();
+    }
+
     interface Checkpoint {
         /** How often the head is checkpointed (when it moved). */
         @WithDefault("10m")

@@ -44,6 +44,14 @@ class AuditAccess {
         }
     }
 
+    /** Retention and legal holds: instance owners only. */
+    void requireOwner(SecurityIdentity identity) {
+        MedhookPrincipal p = WorkspaceRole.caller(identity);
+        if (p.kind() != MedhookPrincipal.Kind.USER || !p.hasRole(OWNER)) {
+            throw MedhookException.forbidden("Retention and legal holds need the owner role");
+        }
+    }
+
     /**
      * The caller's read scope. With {@code workspaceId} the scope is that workspace alone (404 when the caller is not
      * a member of it, 403 when its role there is too weak).

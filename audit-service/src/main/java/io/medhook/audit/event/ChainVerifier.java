@@ -23,10 +23,17 @@ public class ChainVerifier {
     private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(60);
 
     private final AuditEventRepository repository;
+    private final RetentionService retention;
+    private final CheckpointService checkpoints;
+    private final CheckpointSigner signer;
     private final AuditAccess access;
     private final AuditConfig config;
 
-    public ChainVerifier(AuditEventRepository repository, AuditAccess access, AuditConfig config) {
+    public ChainVerifier(AuditEventRepository repository, AuditAccess access, AuditConfig config,
+            RetentionService retention, CheckpointService checkpoints, CheckpointSigner signer) {
+        this.retention = retention;
+        this.checkpoints = checkpoints;
+        this.signer = signer;
         this.repository = repository;
         this.access = access;
         this.config = config;
@@ -40,21 +47,37 @@ public class ChainVerifier {
         if (from != null && to != null && to < from) {
             throw AuditQueryService.badParameter("toSeq", "must not be smaller than fromSeq");
         }
-        VerifyReport report = verify(from == null ? 1 : from, to);
+        VerifyReport report = verify(from, to);
         LOG.infof("chain verification: intact=%s events=%d", report.intact(), report.events());
         return report;
     }
 
-    VerifyReport verify(long from, Long to) {
+    /**
+     * Verifies from {@code fromSeq} (null: the oldest retained event) to {@code to} (null: the head). After retention
+     * the chain starts at the anchor, whose hash must be backed by a checkpoint signed with this service's key.
+     */
+    VerifyReport verify(Long fromSeq, Long to) {
+        RetentionService.Anchor anchor = retention.anchor().await().atMost(PAGE_TIMEOUT);
+        if (fromSeq != null && fromSeq <= anchor.seq()) {
+            throw AuditQueryService.badParameter("fromSeq", "events up to seq " + anchor.seq()
+                    + " were removed by retention; verify from " + (anchor.seq() + 1));
+        }
+        long from = fromSeq == null ? anchor.seq() + 1 : fromSeq;
+        if (anchor.seq() > 0) {
+            Checkpoint cp = checkpoints.find(anchor.seq()).await().atMost(PAGE_TIMEOUT);
+            if (cp == null || !cp.hash().equals(anchor.hash()) || !CheckpointSigner.valid(cp, signer.publicKeyBase64())) {
+                return VerifyReport.broken(0, anchor.seq(), null, VerifyReport.ANCHOR_UNSIGNED);
+            }
+        }
         // the head is read first: every row up to it is committed, rows appended meanwhile are left for next time
         ChainHead head = repository.head().await().atMost(PAGE_TIMEOUT);
         boolean toHead = to == null || to >= head.seq();
         long upper = toHead ? head.seq() : to;
         if (from > upper) {
-            return VerifyReport.intact(0, null, null, toHead && from == 1 ? head.hash() : null);
+            return VerifyReport.intact(0, null, null, toHead && from == anchor.seq() + 1 ? head.hash() : null);
         }
-        String prev = ChainHash.GENESIS;
-        if (from > 1) {
+        String prev = anchor.hash();
+        if (from > anchor.seq() + 1) {
             prev = repository.hashAt(from - 1).await().atMost(PAGE_TIMEOUT);
             if (prev == null) {
                 return VerifyReport.broken(0, from - 1, null, VerifyReport.SEQ_GAP);

@@ -75,7 +75,7 @@ public class CheckpointService {
                 .map(rows -> rows.size() == 0 ? null : of(rows.iterator().next()));
     }
 
-    private Uni<Checkpoint> find(long seq) {
+    Uni<Checkpoint> find(long seq) {
         return repository.pool().preparedQuery("select * from checkpoint where seq = $1").execute(Tuple.of(seq))
                 .map(rows -> rows.size() == 0 ? null : of(rows.iterator().next()));
     }

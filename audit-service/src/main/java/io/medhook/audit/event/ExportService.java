@@ -40,6 +40,7 @@ public class ExportService {
     }
 
     private final AuditEventRepository repository;
+    private final RetentionService retention;
     private final AuditAccess access;
     private final CheckpointService checkpoints;
     private final CheckpointSigner signer;
@@ -47,7 +48,8 @@ public class ExportService {
     private final AuditConfig config;
 
     public ExportService(AuditEventRepository repository, AuditAccess access, CheckpointService checkpoints,
-            CheckpointSigner signer, AuditIngestService ingest, AuditConfig config) {
+            CheckpointSigner signer, AuditIngestService ingest, AuditConfig config, RetentionService retention) {
+        this.retention = retention;
         this.repository = repository;
         this.access = access;
         this.checkpoints = checkpoints;
@@ -130,8 +132,10 @@ public class ExportService {
             long count = row.getLong("n");
             Long first = row.getLong("first");
             Long last = row.getLong("last");
+            // the hash before the first event: the anchor's when retention removed everything before it
             Uni<String> firstPrev = first == null ? Uni.createFrom().nullItem()
-                    : first == 1 ? Uni.createFrom().item(ChainHash.GENESIS) : repository.hashAt(first - 1);
+                    : retention.anchor().chain(a -> a.seq() == first - 1 ? Uni.createFrom().item(a.hash())
+                            : repository.hashAt(first - 1));
             Uni<String> lastHash = last == null ? Uni.createFrom().nullItem() : repository.hashAt(last);
             Uni<Checkpoint> anchor = r.toSeq() < 1 ? Uni.createFrom().nullItem()
                     : repository.hashAt(r.toSeq()).chain(h -> h == null ? Uni.createFrom().nullItem()

@@ -16,6 +16,8 @@ public record VerifyReport(boolean intact, long events, Long firstSeq, Long last
     public static final String PREV_HASH_MISMATCH = "prev_hash mismatch";
     public static final String SEQ_GAP = "seq gap";
     public static final String HEAD_MISMATCH = "head mismatch";
+    /** The retention anchor (where the chain starts after pruning) has no valid signed checkpoint. */
+    public static final String ANCHOR_UNSIGNED = "anchor not signed";
 
     /**
      * The first link that failed.

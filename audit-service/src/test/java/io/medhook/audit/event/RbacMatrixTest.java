@@ -56,7 +56,13 @@ class RbacMatrixTest {
                 RbacMatrix.workspace("GET", "/api/v1/audit/export/manifest?workspaceId={workspaceId}", null,
                         EnumSet.of(OWNER, ADMIN, AUDITOR)),
                 RbacMatrix.instance("GET", "/api/v1/audit/checkpoints/latest", null, readers),
-                RbacMatrix.instance("GET", "/api/v1/audit/checkpoints/public-key", null, readers));
+                RbacMatrix.instance("GET", "/api/v1/audit/checkpoints/public-key", null, readers),
+                RbacMatrix.instance("GET", "/api/v1/audit/legal-holds", null, EnumSet.of(OWNER)),
+                RbacMatrix.instance("PUT", "/api/v1/audit/legal-holds/{workspaceId}",
+                        RbacMatrix.json("{\"reason\": \"matrix\"}"), EnumSet.of(OWNER)),
+                RbacMatrix.instance("DELETE", "/api/v1/audit/legal-holds/{workspaceId}", null, EnumSet.of(OWNER)),
+                // the test profile's retention period (100 years) prunes nothing here
+                RbacMatrix.instance("POST", "/api/v1/audit/retention/run", null, EnumSet.of(OWNER)));
     }
 
     @Test
