@@ -3,15 +3,22 @@ package io.medhook.auth.token;
 import io.medhook.auth.AuthConfig;
 import io.medhook.common.Ids;
 import io.medhook.common.security.Claims;
-import io.smallrye.jwt.algorithm.SignatureAlgorithm;
-import io.smallrye.jwt.build.Jwt;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.jose4j.jws.AlgorithmIdentifiers;
+import org.jose4j.jws.JsonWebSignature;
+import org.jose4j.jwt.JwtClaims;
+import org.jose4j.jwt.NumericDate;
+import org.jose4j.lang.JoseException;
 
-/** Mints MedHook access tokens (RS256, named by {@code kid}) with smallrye-jwt-build. */
+/**
+ * Mints MedHook access tokens: RS256 JWS (header {@code alg}, {@code kid}, {@code typ: JWT}) with jose4j, the library
+ * every service verifies them with. (smallrye-jwt-build, used before, produced the same tokens but read its
+ * configuration and built the claims through JSON-P on every call: about a tenth of the cost of a grant.)
+ */
 @ApplicationScoped
 public class TokenIssuer {
 
@@ -33,42 +40,51 @@ public class TokenIssuer {
     public Issued user(String userId, String username, String sessionId, List<String> roles,
             Map<String, String> workspaces) {
         Duration life = min(config.accessTokenLifetime());
-        Instant now = Instant.now();
-        SigningKeys.Active k = keys.active();
-        String token = Jwt.issuer(config.issuer())
-                .subject(userId)
-                .audience(Claims.AUD_API)
-                .issuedAt(now)
-                .expiresAt(now.plus(life))
-                .claim("jti", Ids.uuidV7().toString())
-                .claim(Claims.KIND, "user")
-                .claim(Claims.SESSION, sessionId)
-                .claim(Claims.NAME, username)
-                .claim(Claims.ROLES, roles)
-                .claim(Claims.WORKSPACES, workspaces)
-                .jws().keyId(k.kid()).algorithm(SignatureAlgorithm.RS256)
-                .sign(k.privateKey());
-        return new Issued(token, life.toSeconds());
+        JwtClaims c = claims(userId, Claims.AUD_API, life);
+        c.setClaim(Claims.KIND, "user");
+        c.setClaim(Claims.SESSION, sessionId);
+        c.setClaim(Claims.NAME, username);
+        c.setClaim(Claims.ROLES, roles);
+        c.setClaim(Claims.WORKSPACES, workspaces);
+        return new Issued(sign(c), life.toSeconds());
     }
 
     /** A client-credentials token for one audience. */
     public Issued service(String clientId, String audience) {
         Duration life = min(config.serviceTokenLifetime());
-        Instant now = Instant.now();
+        JwtClaims c = claims(clientId, audience, life);
+        c.setClaim(Claims.KIND, "service");
+        c.setClaim(Claims.NAME, clientId);
+        c.setClaim(Claims.ROLES, List.of("service"));
+        c.setClaim("client_id", clientId);
+        return new Issued(sign(c), life.toSeconds());
+    }
+
+    private JwtClaims claims(String subject, String audience, Duration life) {
+        long now = Instant.now().getEpochSecond();
+        JwtClaims c = new JwtClaims();
+        c.setIssuer(config.issuer());
+        c.setSubject(subject);
+        c.setAudience(audience); // one audience: a JSON string, as before
+        c.setIssuedAt(NumericDate.fromSeconds(now));
+        c.setExpirationTime(NumericDate.fromSeconds(now + life.toSeconds()));
+        c.setJwtId(Ids.uuidV7().toString());
+        return c;
+    }
+
+    private String sign(JwtClaims claims) {
         SigningKeys.Active k = keys.active();
-        String token = Jwt.issuer(config.issuer())
-                .subject(clientId)
-                .audience(audience)
-                .issuedAt(now)
-                .expiresAt(now.plus(life))
-                .claim("jti", Ids.uuidV7().toString())
-                .claim(Claims.KIND, "service")
-                .claim(Claims.NAME, clientId)
-                .claim(Claims.ROLES, List.of("service"))
-                .claim("client_id", clientId)
-                .jws().keyId(k.kid()).algorithm(SignatureAlgorithm.RS256)
-                .sign(k.privateKey());
-        return new Issued(token, life.toSeconds());
+        JsonWebSignature jws = new JsonWebSignature();
+        jws.setPayload(claims.toJson());
+        jws.setAlgorithmHeaderValue(AlgorithmIdentifiers.RSA_USING_SHA256);
+        jws.setKeyIdHeaderValue(k.kid());
+        jws.setHeader("typ", "JWT");
+        jws.setKey(k.privateKey());
+        try {
+            return jws.getCompactSerialization();
+        } catch (JoseException e) {
+            throw new IllegalStateException("cannot sign a token", e);
+        }
     }
 
     private static Duration min(Duration configured) {

@@ -11,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import org.jose4j.json.JsonUtil;
 import org.jose4j.jwa.AlgorithmConstraints;
 import org.jose4j.jws.AlgorithmIdentifiers;
@@ -30,8 +32,18 @@ public class JwtVerifier {
 
     public static final String ALGORITHM = AlgorithmIdentifiers.RSA_USING_SHA256;
 
+    /** More distinct keys than a rotation ever publishes at once; beyond it the cache starts over. */
+    static final int MAX_CACHED_CONSUMERS = 16;
+
     private final SecurityConfig config;
     private final JwksSource jwks;
+    /**
+     * One configured consumer per verification key. Keyed by the key itself (public keys compare by value), not by
+     * {@code kid}: a key id reused for another key can never reach the old key's consumer, and a key that left the
+     * JWKS is never handed to us again by the {@link JwksSource}, so its entry is dead until the cache is cleared.
+     * jose4j consumers are immutable once built and read the clock on every call, so sharing them is safe.
+     */
+    private final ConcurrentMap<PublicKey, JwtConsumer> consumers = new ConcurrentHashMap<>();
 
     public JwtVerifier(SecurityConfig config, JwksSource jwks) {
         this.config = config;
@@ -50,20 +62,8 @@ public class JwtVerifier {
 
     MedhookPrincipal verify(String token, PublicKey key) {
         long skew = config.clockSkew().toSeconds();
-        JwtConsumer consumer = new JwtConsumerBuilder()
-                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, ALGORITHM)
-                .setVerificationKey(key)
-                .setRequireExpirationTime()
-                .setRequireIssuedAt()
-                .setRequireSubject()
-                .setRequireJwtId()
-                .setAllowedClockSkewInSeconds((int) skew)
-                .setMaxFutureValidityInMinutes((int) (Claims.MAX_LIFETIME_SECONDS / 60) + 1)
-                .setExpectedIssuer(config.issuer())
-                .setExpectedAudience(config.audiences().toArray(String[]::new))
-                .build();
         try {
-            JwtClaims claims = consumer.processToClaims(token);
+            JwtClaims claims = consumer(key).processToClaims(token);
             long exp = claims.getExpirationTime().getValue();
             long iat = claims.getIssuedAt().getValue();
             if (exp - iat > Claims.MAX_LIFETIME_SECONDS) {
@@ -78,6 +78,42 @@ public class JwtVerifier {
         } catch (MalformedClaimException | ClassCastException | IllegalArgumentException e) {
             throw new InvalidTokenException("token claims are malformed");
         }
+    }
+
+    /** The cached consumer for {@code key}, built on first use. */
+    JwtConsumer consumer(PublicKey key) {
+        JwtConsumer c = consumers.get(key);
+        if (c != null) {
+            return c;
+        }
+        if (consumers.size() >= MAX_CACHED_CONSUMERS) {
+            consumers.clear();
+        }
+        return consumers.computeIfAbsent(key, this::newConsumer);
+    }
+
+    int cachedConsumers() {
+        return consumers.size();
+    }
+
+    /**
+     * RS256 only, signature by {@code key}, {@code exp}/{@code iat}/{@code sub}/{@code jti} required, issuer and one of
+     * our audiences. No evaluation time is set, so {@code exp}, {@code nbf} and the validity window are checked against
+     * the clock at each {@code processToClaims} call, not at build time.
+     */
+    private JwtConsumer newConsumer(PublicKey key) {
+        return new JwtConsumerBuilder()
+                .setJwsAlgorithmConstraints(AlgorithmConstraints.ConstraintType.PERMIT, ALGORITHM)
+                .setVerificationKey(key)
+                .setRequireExpirationTime()
+                .setRequireIssuedAt()
+                .setRequireSubject()
+                .setRequireJwtId()
+                .setAllowedClockSkewInSeconds((int) config.clockSkew().toSeconds())
+                .setMaxFutureValidityInMinutes((int) (Claims.MAX_LIFETIME_SECONDS / 60) + 1)
+                .setExpectedIssuer(config.issuer())
+                .setExpectedAudience(config.audiences().toArray(String[]::new))
+                .build();
     }
 
     @SuppressWarnings("unchecked")
