@@ -14,7 +14,8 @@ class OperationsEndpointsTest {
 
     @Test
     void isLiveAndReadyWithAWorkingEngine() {
-        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItem("sandbox-executions"));
         given().when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("graaljs"));
@@ -24,13 +25,17 @@ class OperationsEndpointsTest {
     void publishesExecutionMetrics() {
         given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("medhook_sandbox_executions_slots"))
-                .body(containsString("medhook_sandbox_executions_queued"));
+                .body(containsString("medhook_sandbox_executions_queued"))
+                .body(containsString("medhook_sandbox_executions_stuck"));
     }
 
     @Test
     void describesTheApi() {
         given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
                 .body(containsString("/api/v1/sandbox/executions"))
-                .body(containsString("RunScriptRequest"));
+                .body(containsString("RunScriptRequest"))
+                .body(containsString("memoryBytes"))
+                .body(containsString("ExecutionResources"))
+                .body(containsString("memory_limit"));
     }
 }

@@ -51,19 +51,27 @@ public class ExecutionResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run a script",
-            description = "Evaluates `source` as the body of `function(input)` in a fresh context and returns what it "
-                    + "returns. A script that throws, times out or returns something that is not JSON still answers "
-                    + "200 with status `failed` and a machine-readable error type.")
+            description = "Evaluates `source` as the body of `function(input)` in a fresh, isolated context and "
+                    + "returns what it returns, with its console output, duration and resource use. `timeoutMs` and "
+                    + "`memoryBytes` may lower the service's limits, never raise them. A script that fails still "
+                    + "answers 200 with status `failed` and `error.type`: `timeout` (wall-clock or statement limit), "
+                    + "`memory_limit` (memory budget, heap pressure, string, array buffer or array operation size), "
+                    + "`output_limit` (output too large or too deep), `forbidden` (a host, polyglot, Node.js or "
+                    + "browser global the sandbox lacks, such as `Java`, `require`, `process`, `setTimeout`, `fetch`) "
+                    + "or `script_error` (syntax error, uncaught exception, async or non-JSON result). Messages never "
+                    + "carry host stack traces or class names.")
     @APIResponse(responseCode = "200", description = "The script ran; see `status`",
             content = @Content(mediaType = MediaType.APPLICATION_JSON,
                     schema = @Schema(implementation = RunScriptResult.class)))
-    @APIResponse(responseCode = "400", description = "Missing or oversized source, bad timeout, malformed JSON",
+    @APIResponse(responseCode = "400",
+            description = "Missing or oversized source, timeoutMs or memoryBytes below 1, malformed JSON",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "401", description = "No valid service token for audience medhook-sandbox",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "403", description = "A valid token that is not a service token",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "413", description = "Request body larger than the configured limit",
+    @APIResponse(responseCode = "413",
+            description = "Request body, or the input once serialized, larger than the configured limit",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "503", description = "Every execution slot and queue place is taken; see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))

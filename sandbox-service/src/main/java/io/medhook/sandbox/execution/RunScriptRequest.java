@@ -15,6 +15,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param source the body of a function of {@code input}; what it returns is the output
  * @param input any JSON value, visible to the script as {@code input}; absent means {@code null}
  * @param timeoutMs optional wall-clock limit in milliseconds, at most the configured limit
+ * @param memoryBytes optional memory limit in bytes, at most the configured limit
  */
 @Schema(name = "RunScriptRequest")
 public record RunScriptRequest(
@@ -22,7 +23,14 @@ public record RunScriptRequest(
                 example = "return {id: input.body.id, twice: input.body.n * 2};") String source,
         @Schema(description = "Any JSON value, visible to the script as `input`.") JsonNode input,
         @Schema(description = "Wall-clock limit in ms; values above the service limit are lowered to it.",
-                minimum = "1") Integer timeoutMs) {
+                minimum = "1") Integer timeoutMs,
+        @Schema(description = "Memory limit in bytes (see the README for how memory is measured); values above the "
+                + "service limit are lowered to it.", minimum = "1") Long memoryBytes) {
+
+    /** A request with the service's own limits. */
+    public RunScriptRequest(String source, JsonNode input, Integer timeoutMs) {
+        this(source, input, timeoutMs, null);
+    }
 
     /**
      * Reads a request body: 413 when it is larger than {@code maxBytes}, 400 when it is not a JSON object of this

@@ -15,10 +15,18 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param logs console output, in order, capped
  * @param logsTruncated whether console output was dropped because of the cap
  * @param durationMs wall-clock time of the execution, without time spent waiting for a slot
+ * @param resources what the execution consumed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record RunScriptResult(Status status, JsonNode output, ExecutionError error, List<String> logs,
-        boolean logsTruncated, long durationMs) {
+@Schema(name = "RunScriptResult")
+public record RunScriptResult(
+        @Schema(description = "`succeeded` or `failed`") Status status,
+        @Schema(description = "The returned value as JSON (null for undefined); only when succeeded") JsonNode output,
+        @Schema(description = "Why the script failed; only when failed") ExecutionError error,
+        @Schema(description = "Console output, one entry per call, capped") List<String> logs,
+        @Schema(description = "Whether console output was dropped at the cap") boolean logsTruncated,
+        @Schema(description = "Wall-clock time of the execution in ms, without the wait for a slot") long durationMs,
+        @Schema(description = "What the execution consumed") Resources resources) {
 
     public enum Status {
         @JsonProperty("succeeded")
@@ -28,8 +36,9 @@ public record RunScriptResult(Status status, JsonNode output, ExecutionError err
     }
 
     /** Machine-readable failure kinds. */
+    @Schema(name = "ErrorType")
     public enum ErrorType {
-        /** The wall-clock limit was reached; the context was cancelled. */
+        /** The wall-clock limit or the statement limit was reached; the context was cancelled. */
         @JsonProperty("timeout")
         TIMEOUT,
         /** Syntax error, uncaught exception, or a return value that is not JSON-compatible. */
@@ -38,12 +47,16 @@ public record RunScriptResult(Status status, JsonNode output, ExecutionError err
         /** The output is larger or deeper than allowed. */
         @JsonProperty("output_limit")
         OUTPUT_LIMIT,
-        /** The guest exhausted a resource (heap, as reported by GraalJS). */
+        /**
+         * The execution held more memory than its budget, the service ran short of heap and this execution held the
+         * most, or a string or array buffer would have been larger than allowed.
+         */
         @JsonProperty("memory_limit")
         MEMORY_LIMIT,
         /**
-         * Reserved for a denied capability reported as such. Not produced yet: the denied globals ({@code Java},
-         * {@code load}, ...) do not exist at all, so using them is a ReferenceError, reported as {@code script_error}.
+         * The script used a capability the sandbox deliberately lacks: a host, polyglot, Node.js or browser global
+         * such as {@code Java}, {@code require}, {@code process}, {@code setTimeout} or {@code fetch}. They are absent
+         * ({@code typeof} sees {@code undefined}); referencing one uncaught fails the run with this type.
          */
         @JsonProperty("forbidden")
         FORBIDDEN;
@@ -59,15 +72,30 @@ public record RunScriptResult(Status status, JsonNode output, ExecutionError err
      * @param message safe, human-readable detail: the script's own error message, never a host stack trace
      */
     @Schema(name = "ExecutionError")
-    public record ExecutionError(ErrorType type, String message) {
+    public record ExecutionError(
+            @Schema(description = "timeout, memory_limit, output_limit, forbidden or script_error") ErrorType type,
+            @Schema(description = "The script's own error message or a fixed text; never a host stack trace")
+            String message) {
     }
 
-    static RunScriptResult succeeded(JsonNode output, LogCollector logs, long durationMs) {
-        return new RunScriptResult(Status.SUCCEEDED, output, null, logs.entries(), logs.truncated(), durationMs);
+    /**
+     * @param cpuTimeMs CPU time of the thread that ran the script, in milliseconds (-1 if the JVM cannot tell)
+     * @param allocatedBytes bytes that thread allocated during the run, garbage included
+     */
+    @Schema(name = "ExecutionResources")
+    public record Resources(
+            @Schema(description = "CPU time of the executing thread in ms, -1 if unknown") long cpuTimeMs,
+            @Schema(description = "Bytes the executing thread allocated, garbage included") long allocatedBytes) {
     }
 
-    static RunScriptResult failed(ErrorType type, String message, LogCollector logs, long durationMs) {
+    static RunScriptResult succeeded(JsonNode output, LogCollector logs, long durationMs, Resources resources) {
+        return new RunScriptResult(Status.SUCCEEDED, output, null, logs.entries(), logs.truncated(), durationMs,
+                resources);
+    }
+
+    static RunScriptResult failed(ErrorType type, String message, LogCollector logs, long durationMs,
+            Resources resources) {
         return new RunScriptResult(Status.FAILED, null, new ExecutionError(type, message), logs.entries(),
-                logs.truncated(), durationMs);
+                logs.truncated(), durationMs, resources);
     }
 }

@@ -1,5 +1,6 @@
 package io.medhook.sandbox.execution;
 
+import io.medhook.sandbox.SandboxConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -12,6 +13,7 @@ import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.EnvironmentAccess;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
+import org.graalvm.polyglot.ResourceLimits;
 import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.io.IOAccess;
 import org.jboss.logging.Logger;
@@ -19,9 +21,16 @@ import org.jboss.logging.Logger;
 /**
  * The one GraalJS {@link Engine} of this process and the only place where guest contexts are configured. Every context
  * it hands out is fresh and denies everything that reaches outside the guest heap: host objects and classes, I/O,
- * threads, processes, native code, other languages, environment variables, value sharing between contexts, and the
- * {@code load}, {@code print} and {@code Graal} built-ins. Both engine and contexts are built under
- * {@link SandboxPolicy#CONSTRAINED}, so GraalVM itself refuses a configuration that would weaken these settings.
+ * threads, processes, native code, other languages, environment variables, value sharing between contexts, the
+ * {@code load}, {@code print}, {@code Graal}, {@code Polyglot} and Java package built-ins, and shared memory.
+ *
+ * <p><b>Sandbox policy.</b> GraalVM's {@link SandboxPolicy#CONSTRAINED} validates a configuration like this one, but it
+ * refuses every experimental option, and the only size limits the community runtime has are experimental:
+ * {@code js.string-length-limit} and {@code js.max-typed-array-length}. Without them a single built-in call
+ * ({@code 'x'.repeat(2 ** 29)}, {@code new ArrayBuffer(2 ** 31 - 9)}) allocates hundreds of megabytes at once, before
+ * any watchdog can intervene, and throws {@link OutOfMemoryError} in the service. So contexts run under
+ * {@link SandboxPolicy#TRUSTED} with those options, and at start the same settings without the TRUSTED-only options are
+ * built once under CONSTRAINED: if anyone weakens them, GraalVM refuses and the service does not start.
  *
  * <p>A {@code @Singleton}, not {@code @ApplicationScoped}: a client proxy would run the constructor, and build a second
  * engine, once more.
@@ -42,10 +51,23 @@ public class SandboxEngine {
             .build();
 
     private final Engine engine;
+    private final SandboxConfig.Limits limits;
 
-    public SandboxEngine() {
-        this.engine = Engine.newBuilder(LANGUAGE)
-                .sandbox(SandboxPolicy.CONSTRAINED)
+    public SandboxEngine(SandboxConfig config) {
+        this.limits = config.limits();
+        if (limits.stringLength() < limits.inputBytes()) {
+            throw new IllegalStateException("medhook.sandbox.limits.string-length (" + limits.stringLength()
+                    + ") must be at least medhook.sandbox.limits.input-bytes (" + limits.inputBytes()
+                    + "): the input enters the script as one JSON string");
+        }
+        verifyConstrained();
+        this.engine = newEngine(SandboxPolicy.TRUSTED);
+        LOG.infof("GraalJS engine ready: %s %s", engine.getImplementationName(), engine.getVersion());
+    }
+
+    private static Engine newEngine(SandboxPolicy policy) {
+        return Engine.newBuilder(LANGUAGE)
+                .sandbox(policy)
                 .in(InputStream.nullInputStream())
                 .out(OutputStream.nullOutputStream())
                 .err(OutputStream.nullOutputStream())
@@ -53,14 +75,42 @@ public class SandboxEngine {
                 // Temurin has no JVMCI compiler: the interpreter is expected, the warning is noise.
                 .option("engine.WarnInterpreterOnly", "false")
                 .build();
-        LOG.infof("GraalJS engine ready: %s %s", engine.getImplementationName(), engine.getVersion());
     }
 
-    /** A new, empty context; the caller closes it. Guest stdout/stderr go nowhere: console is installed separately. */
-    Context newContext() {
-        return Context.newBuilder(LANGUAGE)
-                .engine(engine)
-                .sandbox(SandboxPolicy.CONSTRAINED)
+    /**
+     * Builds the context settings once under {@link SandboxPolicy#CONSTRAINED} (without the TRUSTED-only size options)
+     * and fails if GraalVM finds them weaker than that policy allows.
+     */
+    private void verifyConstrained() {
+        try (Engine check = newEngine(SandboxPolicy.CONSTRAINED);
+                Context context = configure(Context.newBuilder(LANGUAGE).engine(check), SandboxPolicy.CONSTRAINED)
+                        .build()) {
+            context.eval(LANGUAGE, "1");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("The sandbox context settings do not pass GraalVM's CONSTRAINED policy: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A new, empty context; the caller closes it. Guest stdout/stderr go nowhere: console is installed separately.
+     *
+     * @param onStatementLimit runs on the executing thread when the statement limit (if configured) is reached
+     */
+    Context newContext(Runnable onStatementLimit) {
+        Context.Builder builder = configure(Context.newBuilder(LANGUAGE).engine(engine), SandboxPolicy.TRUSTED);
+        if (limits.statements() > 0) {
+            builder.resourceLimits(ResourceLimits.newBuilder()
+                    .statementLimit(limits.statements(), null)
+                    .onLimit(event -> onStatementLimit.run())
+                    .build());
+        }
+        return builder.build();
+    }
+
+    /** Every setting of a guest context; under TRUSTED also the size limits and the experimental removals. */
+    private Context.Builder configure(Context.Builder builder, SandboxPolicy policy) {
+        builder.sandbox(policy)
                 .allowHostAccess(NO_HOST_ACCESS)
                 // no allowHostClassLookup at all: even a deny-all predicate would define the `Java` global
                 .allowHostClassLoading(false)
@@ -72,19 +122,45 @@ public class SandboxEngine {
                 .allowEnvironmentAccess(EnvironmentAccess.NONE)
                 .allowValueSharing(false)
                 .allowInnerContextOptions(false)
-                .allowExperimentalOptions(false)
                 .in(InputStream.nullInputStream())
                 .out(OutputStream.nullOutputStream())
                 .err(OutputStream.nullOutputStream())
                 .option("js.load", "false")
                 .option("js.print", "false")
                 .option("js.graal-builtin", "false")
-                .build();
+                // the service installs its own capped console
+                .option("js.console", "false")
+                .option("js.webassembly", "false")
+                // eval and new Function stay: they compile code inside this context only and reach nothing more
+                .option("js.allow-eval", "true");
+        if (policy == SandboxPolicy.CONSTRAINED) {
+            return builder.allowExperimentalOptions(false);
+        }
+        return builder.allowExperimentalOptions(true)
+                .option("js.string-length-limit", Integer.toString(limits.stringLength()))
+                .option("js.max-typed-array-length", Integer.toString(limits.arrayBufferBytes()))
+                // GraalJS's BigInt runs uninterruptible, superlinear host code on huge values (parsing a 2-million-
+                // digit BigInt kept running 72 s after its cancellation) and allocates up to 256 MiB at once
+                // (1n << 2000000000n)
+                .option("js.bigint", "false")
+                // shared memory and blocking waits have no use without threads
+                .option("js.shared-array-buffer", "false")
+                .option("js.atomics", "false")
+                // absent already (no polyglot access, no host class lookup); removed explicitly as well
+                .option("js.polyglot-builtin", "false")
+                .option("js.java-package-globals", "false")
+                .option("js.global-property", "false")
+                // the shell's command-line `arguments` global
+                .option("js.global-arguments", "false")
+                .option("js.performance", "false")
+                .option("js.worker", "false")
+                // Error.prepareStackTrace / captureStackTrace stay inert
+                .option("js.stack-trace-api", "false");
     }
 
     /** Whether a fresh context can be created and evaluates {@code 1 + 1}; for readiness. */
     boolean selfTest() {
-        try (Context context = newContext()) {
+        try (Context context = newContext(() -> { })) {
             return context.eval(LANGUAGE, "1 + 1").asInt() == 2;
         } catch (RuntimeException e) {
             LOG.warnf("GraalJS self-test failed: %s", e.getClass().getSimpleName());

@@ -28,6 +28,15 @@ class ScriptRunnerTest {
     }
 
     @Test
+    void letsRequestsOnlyLowerTheMemoryBudget() {
+        assertEquals(128L << 20, ScriptRunner.effectiveMemory(null, 128L << 20));
+        assertEquals(8L << 20, ScriptRunner.effectiveMemory(8L << 20, 128L << 20));
+        assertEquals(128L << 20, ScriptRunner.effectiveMemory(Long.MAX_VALUE, 128L << 20));
+        MedhookException e = assertThrows(MedhookException.class, () -> ScriptRunner.effectiveMemory(0L, 1L));
+        assertEquals(ErrorKind.BAD_REQUEST, e.kind());
+    }
+
+    @Test
     void rejectsTimeoutsBelowOneMillisecond() {
         MedhookException e = assertThrows(MedhookException.class, () -> ScriptRunner.effectiveTimeout(0, LIMIT));
         assertEquals(ErrorKind.BAD_REQUEST, e.kind());
