@@ -88,7 +88,7 @@ class AbuseCorpusTest {
                     RunScriptResult r = direct(c.source(), c.input(), c.timeoutMs(), c.memoryBytes());
                     try {
                         String body = mapper.writeValueAsString(r);
-                        check(c, mapper.readTree(body), body);
+                        check(c, mapper.readTree(body), body, true);
                     } catch (java.io.IOException e) {
                         throw new IllegalStateException(e);
                     }
@@ -132,10 +132,22 @@ class AbuseCorpusTest {
     }
 
     private void check(Case c, JsonNode result, String body) throws java.io.IOException {
+        check(c, result, body, false);
+    }
+
+    /**
+     * @param concurrently run beside other cases: a memory bomb may then be stopped by its wall-clock limit first (the
+     *                     heap growth the memory estimate relies on is shared, README "How memory is limited"); it is
+     *                     stopped either way, and alone it must meet its memory limit
+     */
+    private void check(Case c, JsonNode result, String body, boolean concurrently) throws java.io.IOException {
         String status = result.path("status").asText();
         String got = "succeeded".equals(status) ? status : result.path("error").path("type").asText();
         String detail = c.name() + ": expected " + c.outcome() + ", got " + got + " "
                 + (result.has("error") ? result.get("error") : "output " + abbreviate(result.get("output")));
+        if (concurrently && "memory_limit".equals(c.outcome()) && "timeout".equals(got)) {
+            got = c.outcome();
+        }
         assertEquals(c.outcome(), got, detail);
         assertFalse(HOST_DETAILS.matcher(body).find(), c.name() + ": host details in " + abbreviate(result));
         assertNotNull(result.get("resources"), c.name() + ": no resources");
