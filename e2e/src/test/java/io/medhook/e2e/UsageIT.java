@@ -39,10 +39,6 @@ class UsageIT {
         String admin = suite.login();
         String ws = given().auth().oauth2(admin).get(suite.url("auth-service") + "/api/v1/workspaces")
                 .then().extract().path("items.find { it.kind == 'sandbox' }.id");
-        String userName = "usage" + System.nanoTime();
-        given().auth().oauth2(admin).contentType(ContentType.JSON)
-                .body(Map.of("username", userName, "password", "usage-Pass-00001"))
-                .post(suite.url("auth-service") + "/api/v1/users").then().statusCode(201);
         String apiKey = given().auth().oauth2(admin).contentType(ContentType.JSON)
                 .body(Map.of("name", "usage-key", "role", "editor"))
                 .post(suite.url("auth-service") + "/api/v1/workspaces/" + ws + "/api-keys")
@@ -52,6 +48,10 @@ class UsageIT {
         String yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).toString();
         String url = suite.url("auth-service") + "/api/v1/usage?period=day&from=" + yesterday + "&to=" + today;
         JsonPath before = given().auth().oauth2(admin).get(url).then().statusCode(200).extract().jsonPath();
+        String userName = "usage" + System.nanoTime();
+        given().auth().oauth2(admin).contentType(ContentType.JSON)
+                .body(Map.of("username", userName, "password", "usage-Pass-00001"))
+                .post(suite.url("auth-service") + "/api/v1/users").then().statusCode(201);
 
         String workflowName = "Discharge feed for Jane Roe MRN-7731";
         JsonPath wf = given().auth().oauth2(apiKey).contentType(ContentType.JSON)
