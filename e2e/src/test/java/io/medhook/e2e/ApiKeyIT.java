@@ -20,10 +20,7 @@ class ApiKeyIT {
 
     @Test
     void apiKeyWorksAtWorkflowServiceOnlyInItsWorkspaceUntilRevoked(Suite suite) throws Exception {
-        String admin = given().contentType(ContentType.JSON)
-                .body(Map.of("username", "admin", "password", Suite.ADMIN_PASSWORD))
-                .post(suite.url("auth-service") + "/api/v1/auth/login").then().statusCode(200)
-                .extract().path("access_token");
+        String admin = suite.login();
         String sandbox = given().auth().oauth2(admin).get(suite.url("auth-service") + "/api/v1/workspaces")
                 .then().extract().path("items.find { it.name == 'Sandbox' }.id");
         String production = given().auth().oauth2(admin).get(suite.url("auth-service") + "/api/v1/workspaces")

@@ -25,10 +25,7 @@ class AuditOutboxIT {
 
     @Test
     void changesMadeWhileAuditServiceIsDownArriveExactlyOnceAfterItReturns(Suite suite) throws Exception {
-        String token = given().contentType(ContentType.JSON)
-                .body(Map.of("username", "admin", "password", Suite.ADMIN_PASSWORD))
-                .post(suite.url("auth-service") + "/api/v1/auth/login").then().statusCode(200)
-                .extract().path("access_token");
+        String token = suite.login();
         String ws = given().auth().oauth2(token).get(suite.url("auth-service") + "/api/v1/workspaces")
                 .then().extract().path("items.find { it.kind == 'sandbox' }.id");
 

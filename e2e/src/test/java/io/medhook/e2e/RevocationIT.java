@@ -20,10 +20,7 @@ class RevocationIT {
 
     @Test
     void otherServicesRefuseALoggedOutTokenWithinFiveSeconds(Suite suite) throws Exception {
-        String token = given().contentType(ContentType.JSON)
-                .body(Map.of("username", "admin", "password", Suite.ADMIN_PASSWORD))
-                .post(suite.url("auth-service") + "/api/v1/auth/login").then().statusCode(200)
-                .extract().path("access_token");
+        String token = suite.login();
         String ws = given().auth().oauth2(token).get(suite.url("auth-service") + "/api/v1/workspaces")
                 .then().extract().path("items.find { it.kind == 'sandbox' }.id");
         String workflows = suite.url("workflow-service") + "/api/v1/workspaces/" + ws + "/workflows";

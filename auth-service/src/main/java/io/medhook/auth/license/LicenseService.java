@@ -3,6 +3,7 @@ package io.medhook.auth.license;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medhook.auth.access.Access;
+import io.medhook.auth.apikey.ApiKeyTokens;
 import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
@@ -13,8 +14,6 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -51,7 +50,7 @@ public class LicenseService {
                         "license.install", "license", null, null, AuditEvent.Outcome.failure, change)))
                         .map(x -> new Installed(null, refused));
             }
-            byte[] hash = sha256(req.key().strip());
+            byte[] hash = ApiKeyTokens.sha256(req.key().strip());
             return License.current().chain(previous -> {
                 if (previous != null && MessageDigest.isEqual(previous.keyHash, hash)) {
                     return Uni.createFrom().item(new Installed(LicenseView.of(previous, now), null));
@@ -114,14 +113,6 @@ public class LicenseService {
         try {
             return JSON.writeValueAsString(limits);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static byte[] sha256(String key) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
