@@ -69,6 +69,8 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
             databases.put(s, "mh_e2e_" + s.substring(0, s.indexOf('-')) + "_" + suffix);
         }
         LocalPostgres.ensureDatabases(pg, databases.values().toArray(String[]::new));
+        // audit-service writes and prunes under roles of its own (its README, "Database roles"), like ./medhook up
+        LocalPostgres.ensureLoginRoles(pg, "medhook_audit_writer", "medhook_audit_retention");
         for (String s : SERVICES) {
             ports.put(s, freePort());
         }
@@ -143,6 +145,8 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
             env.put("QUARKUS_DATASOURCE_USERNAME", pg.user());
             if (pg.password() != null) {
                 env.put("QUARKUS_DATASOURCE_PASSWORD", pg.password());
+                env.put("QUARKUS_DATASOURCE_WRITER_PASSWORD", pg.password());
+                env.put("QUARKUS_DATASOURCE_RETENTION_PASSWORD", pg.password());
             }
         }
         pb.redirectErrorStream(true);

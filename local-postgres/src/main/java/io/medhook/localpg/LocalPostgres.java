@@ -122,6 +122,53 @@ public final class LocalPostgres {
         return created;
     }
 
+    /**
+     * Creates each login role that does not exist yet (no superuser, no CREATEDB, no CREATEROLE; the server's password
+     * as its password when the server has one) and returns how many it created. Roles are cluster-wide: local runs and
+     * tests share them, and the migrations of each database grant them what they may do there.
+     */
+    public static int ensureLoginRoles(PgTarget t, String... roles) throws SQLException {
+        for (String role : roles) {
+            requireName(role);
+        }
+        int created = 0;
+        try (Connection c = connect(t, "postgres")) {
+            for (String role : roles) {
+                try (PreparedStatement ps = c.prepareStatement("select 1 from pg_roles where rolname = ?")) {
+                    ps.setString(1, role);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        if (rs.next()) {
+                            continue;
+                        }
+                    }
+                }
+                String ddl;
+                try (PreparedStatement ps = c.prepareStatement(t.password() == null
+                        ? "select format('create role %I login nosuperuser nocreatedb nocreaterole', ?::text)"
+                        : "select format('create role %I login nosuperuser nocreatedb nocreaterole password %L',"
+                                + " ?::text, ?::text)")) {
+                    ps.setString(1, role);
+                    if (t.password() != null) {
+                        ps.setString(2, t.password());
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        ddl = rs.getString(1);
+                    }
+                }
+                try (Statement st = c.createStatement()) {
+                    st.execute(ddl);
+                    created++;
+                } catch (SQLException e) {
+                    if (!"42710".equals(e.getSQLState())) { // duplicate_object: someone else made it first
+                        throw e;
+                    }
+                }
+            }
+        }
+        return created;
+    }
+
     public static void dropDatabase(PgTarget t, String name) throws SQLException {
         requireName(name);
         try (Connection c = connect(t, "postgres"); Statement st = c.createStatement()) {
@@ -131,7 +178,7 @@ public final class LocalPostgres {
 
     private static void requireName(String name) {
         if (!DB_NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("invalid database name: " + name);
+            throw new IllegalArgumentException("invalid database or role name: " + name);
         }
     }
 }

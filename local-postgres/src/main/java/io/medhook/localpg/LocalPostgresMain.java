@@ -11,6 +11,8 @@ import java.util.concurrent.CountDownLatch;
  * <li>{@code find} prints {@code host port user mode} of the configured or local server, or exits 3 when there is
  * none;</li>
  * <li>{@code ensure HOST PORT USER DB...} creates missing databases (password from MEDHOOK_DB_PASSWORD);</li>
+ * <li>{@code ensure-roles HOST PORT USER ROLE...} creates missing login roles (audit-service's writer and retention
+ * roles; password from MEDHOOK_DB_PASSWORD, if any);</li>
  * <li>{@code embedded DATA_DIR PORT} runs an embedded PostgreSQL in the foreground until killed.</li>
  * </ul>
  */
@@ -40,6 +42,15 @@ public final class LocalPostgresMain {
                 int n = LocalPostgres.ensureDatabases(t, Arrays.copyOfRange(args, 4, args.length));
                 System.out.println("databases ready (" + n + " created)");
             }
+            case "ensure-roles" -> {
+                if (args.length < 5) {
+                    usage();
+                }
+                PgTarget t = new PgTarget(args[1], Integer.parseInt(args[2]), args[3],
+                        System.getenv("MEDHOOK_DB_PASSWORD"), "given");
+                int n = LocalPostgres.ensureLoginRoles(t, Arrays.copyOfRange(args, 4, args.length));
+                System.out.println("roles ready (" + n + " created)");
+            }
             case "embedded" -> {
                 if (args.length != 3) {
                     usage();
@@ -60,7 +71,7 @@ public final class LocalPostgresMain {
     }
 
     private static void usage() {
-        System.err.println("usage: find | ensure HOST PORT USER DB... | embedded DATA_DIR PORT");
+        System.err.println("usage: find | ensure HOST PORT USER DB... | ensure-roles HOST PORT USER ROLE... | embedded DATA_DIR PORT");
         System.exit(2);
     }
 }

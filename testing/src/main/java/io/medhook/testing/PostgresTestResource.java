@@ -43,6 +43,11 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
         }
     }
 
+    /** The server the database is on (after {@link #start()}), for subclasses that need more than a database. */
+    protected PgTarget target() {
+        return target;
+    }
+
     @Override
     public void stop() {
         if (target != null && database != null) {

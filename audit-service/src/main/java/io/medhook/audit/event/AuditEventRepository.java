@@ -1,5 +1,6 @@
 package io.medhook.audit.event;
 
+import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
@@ -39,7 +40,8 @@ class AuditEventRepository {
 
     private final Pool pool;
 
-    AuditEventRepository(Pool pool) {
+    /** The writer pool: may insert and read audit events, not change them (README, "Database roles"). */
+    AuditEventRepository(@ReactiveDataSource("writer") Pool pool) {
         this.pool = pool;
     }
 

@@ -3,9 +3,11 @@ package io.medhook.audit.event;
 import io.medhook.audit.AuditConfig;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
+import io.quarkus.reactive.datasource.ReactiveDataSource;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.annotation.PreDestroy;
@@ -24,6 +26,10 @@ import org.jboss.logging.Logger;
  * ends before the first event younger than the retention period and before the first event of a workspace under
  * legal hold (a hold therefore also keeps younger events of other workspaces: the chain cannot have holes). Each run is
  * recorded as an {@code audit.retention} event.
+ * <p>
+ * The removal itself runs under the retention role ({@code retention} pool), the only role that may call
+ * {@code audit_prune()}; the function also refuses, whoever calls it, to prune without a signed checkpoint at the new
+ * anchor or to prune a held workspace's events (README, "Database roles").
  */
 @ApplicationScoped
 public class RetentionService {
@@ -42,11 +48,13 @@ public class RetentionService {
     private final AuditIngestService ingest;
     private final AuditConfig config;
     private final Vertx vertx;
+    private final Pool retentionPool;
     private long timer = -1;
 
     public RetentionService(AuditEventRepository repository, CheckpointService checkpoints, AuditIngestService ingest,
-            AuditConfig config, Vertx vertx) {
+            AuditConfig config, Vertx vertx, @ReactiveDataSource("retention") Pool retentionPool) {
         this.repository = repository;
+        this.retentionPool = retentionPool;
         this.checkpoints = checkpoints;
         this.ingest = ingest;
         this.config = config;
@@ -83,7 +91,7 @@ public class RetentionService {
             }
             return repository.hashAt(limit)
                     .chain(hash -> checkpoints.at(limit, hash))
-                    .chain(cp -> repository.pool().withTransaction(tx -> tx.preparedQuery("select audit_prune($1) as n")
+                    .chain(cp -> retentionPool.withTransaction(tx -> tx.preparedQuery("select audit_prune($1) as n")
                             .execute(Tuple.of(limit))).map(rows -> rows.iterator().next().getLong("n")))
                     .map(n -> new Report(n, limit, cutoff, held));
         }))).call(r -> {

@@ -22,7 +22,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.AuditJson;
-import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,7 +39,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class AuditIngestTest {
 

@@ -15,7 +15,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medhook.common.audit.AuditEvent;
-import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -29,7 +28,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class AuditQueryTest {
 

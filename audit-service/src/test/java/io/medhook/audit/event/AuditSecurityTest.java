@@ -15,7 +15,6 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.medhook.common.audit.AuditEvent;
-import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuer;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -31,7 +30,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /** The security matrix of every endpoint: missing, expired, forged, wrong issuer/audience, wrong kind or role. */
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class AuditSecurityTest {
 

@@ -18,7 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medhook.common.audit.AuditEvent;
-import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -46,7 +45,7 @@ import org.junit.jupiter.api.Test;
  * removed behind the service's back, and the append-only trigger. Tests that tamper restore the row before they end.
  */
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class ChainVerificationTest {
 

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * altered or missing event.
  */
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class ExportTest {
 

@@ -7,7 +7,6 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -16,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Health, metrics and the API description. */
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class OperationsTest {
 

@@ -7,7 +7,6 @@ import static io.medhook.testing.RbacMatrix.Caller.OWNER;
 import static io.medhook.testing.RbacMatrix.Caller.SERVICE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.RbacMatrix;
 import io.medhook.testing.RbacMatrix.Caller;
 import io.medhook.testing.TestIssuer;
@@ -31,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * workspace is let in and sees only that one); asking for one workspace is for its admins and auditors.
  */
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class RbacMatrixTest {
 

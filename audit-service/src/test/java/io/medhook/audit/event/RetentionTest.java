@@ -14,7 +14,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
-import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -41,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * module (junit-platform.properties orders classes by @Order): pruning changes where the shared chain starts.
  */
 @QuarkusTest
-@QuarkusTestResource(PostgresTestResource.class)
+@QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 @Order(Integer.MAX_VALUE)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
