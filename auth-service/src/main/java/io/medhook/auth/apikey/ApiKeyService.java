@@ -3,6 +3,7 @@ package io.medhook.auth.apikey;
 import io.medhook.auth.access.Access;
 import io.medhook.auth.workspace.Workspace;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,7 +31,6 @@ public class ApiKeyService {
 
     /** last_used_at is written at most this often per key. */
     static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
-    private static final String MASKED = "***";
 
     /** The caller once its admin rights are confirmed, with the role it holds (caps the role of new keys). */
     private record Admin(UUID userId, Workspace workspace, WorkspaceRole held) {
@@ -59,12 +58,11 @@ public class ApiKeyService {
             requireGrantable(admin, role);
             String key = ApiKeyTokens.generate(admin.workspace.kind);
             ApiKey k = newKey(admin, req.name().strip(), role, req.expiresAt(), key, now);
-            Map<String, Object> after = describe(k);
             return k.persist()
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "api-key.create", "api-key",
                             k.id.toString(), k.workspaceId.toString(), AuditEvent.Outcome.success,
-                            Map.of("after", after))))
+                            AuditChange.created(ApiKeyAudit.of(k)))))
                     .map(x -> CreatedApiKey.of(k, key));
         }));
     }
@@ -84,11 +82,11 @@ public class ApiKeyService {
                     if (k.revokedAt != null) {
                         return Uni.createFrom().<byte[]>nullItem();
                     }
+                    ApiKeyAudit before = ApiKeyAudit.of(k);
                     k.revokedAt = now;
                     return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
                             "api-key.revoke", "api-key", k.id.toString(), k.workspaceId.toString(),
-                            AuditEvent.Outcome.success, Map.of("before", Map.of("revoked", false),
-                                    "after", Map.of("revoked", true, "prefix", k.prefix)))))
+                            AuditEvent.Outcome.success, AuditChange.updated(before, ApiKeyAudit.of(k)))))
                             .replaceWith(k.keyHash);
                 }))
                 // after the commit: this replica stops accepting the key at once
@@ -108,22 +106,18 @@ public class ApiKeyService {
                         throw MedhookException.conflict("This API key has expired");
                     }
                     requireGrantable(admin, WorkspaceRole.fromClaim(old.role));
+                    // the change shows the old key becoming the new one: id, prefix and (masked) hash differ
+                    ApiKeyAudit before = ApiKeyAudit.of(old);
                     old.revokedAt = now;
                     String key = ApiKeyTokens.generate(admin.workspace.kind);
                     ApiKey fresh = newKey(admin, old.name, WorkspaceRole.fromClaim(old.role), old.expiresAt, key,
                             now);
-                    Map<String, Object> before = new LinkedHashMap<>();
-                    before.put("id", old.id.toString());
-                    before.put("prefix", old.prefix);
-                    before.put("revoked", true);
-                    Map<String, Object> after = describe(fresh);
-                    after.put("id", fresh.id.toString());
                     byte[] oldHash = old.keyHash;
                     return fresh.persist()
                             .chain(() -> Panache.getSession())
                             .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "api-key.rotate",
                                     "api-key", fresh.id.toString(), fresh.workspaceId.toString(),
-                                    AuditEvent.Outcome.success, Map.of("before", before, "after", after))))
+                                    AuditEvent.Outcome.success, AuditChange.updated(before, ApiKeyAudit.of(fresh)))))
                             .map(x -> new Rotated(CreatedApiKey.of(fresh, key), oldHash));
                 })))
                 .invoke(r -> forget(r.oldHash))
@@ -224,19 +218,6 @@ public class ApiKeyService {
         k.createdAt = now;
         k.expiresAt = expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.MICROS);
         return k;
-    }
-
-    /** The audit view of a key: the key itself is always masked. */
-    private static Map<String, Object> describe(ApiKey k) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", k.name);
-        m.put("role", k.role);
-        m.put("prefix", k.prefix);
-        if (k.expiresAt != null) {
-            m.put("expiresAt", k.expiresAt.toString());
-        }
-        m.put("key", MASKED);
-        return m;
     }
 
     private void forget(byte[] hash) {

@@ -4,10 +4,12 @@ import io.medhook.auth.AuthConfig;
 import io.medhook.auth.token.SigningKeys;
 import io.medhook.auth.user.PasswordHasher;
 import io.medhook.auth.user.User;
+import io.medhook.auth.user.UserAudit;
 import io.medhook.auth.user.UserRepository;
 import io.medhook.auth.workspace.Workspace;
 import io.medhook.auth.workspace.WorkspaceService;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -23,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
-import java.util.Map;
 import org.jboss.logging.Logger;
 
 /**
@@ -72,12 +73,13 @@ public class Bootstrap {
                         return createAdmin(password, system);
                     }
                     if (configured.isPresent() && !PasswordHasher.verify(configured.get(), admin.passwordHash)) {
+                        UserAudit before = UserAudit.of(admin);
                         admin.passwordHash = PasswordHasher.hash(configured.get());
                         admin.updatedAt = Instant.now();
                         LOG.info("bootstrap admin password set from MEDHOOK_ADMIN_PASSWORD");
                         return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(system,
                                 "user.password.reset", "user", admin.id.toString(), null, AuditEvent.Outcome.success,
-                                Map.of("after", Map.of("passwordHash", "***"))))).replaceWith(admin);
+                                AuditChange.updated(before, UserAudit.of(admin))))).replaceWith(admin);
                     }
                     return Uni.createFrom().item(admin);
                 })
@@ -100,7 +102,7 @@ public class Bootstrap {
         LOG.info("created the bootstrap admin 'admin'");
         return u.<User>persist().call(() -> Panache.getSession().chain(s -> HibernateAuditOutbox.append(s,
                 AuditEvent.of(system, "user.create", "user", u.id.toString(), null, AuditEvent.Outcome.success,
-                        Map.of("after", Map.of("username", ADMIN, "owner", true, "bootstrap", true))))));
+                        AuditChange.created(UserAudit.of(u))))));
     }
 
     /** Generates the admin password and writes it once (0600) to the state file the README names. */

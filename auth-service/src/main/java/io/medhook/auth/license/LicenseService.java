@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medhook.auth.access.Access;
 import io.medhook.auth.apikey.ApiKeyTokens;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -16,7 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -66,11 +66,8 @@ public class LicenseService {
                 l.expiresAt = claims.expiresAt();
                 l.installedBy = owner.id;
                 l.installedAt = now;
-                Map<String, Object> change = new LinkedHashMap<>();
-                if (previous != null) {
-                    change.put("before", describe(previous));
-                }
-                change.put("after", describe(l));
+                Map<String, Object> change = previous == null ? AuditChange.created(LicenseAudit.of(l))
+                        : AuditChange.updated(LicenseAudit.of(previous), LicenseAudit.of(l));
                 return l.persist()
                         .chain(() -> Panache.getSession())
                         .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "license.install", "license",
@@ -97,16 +94,6 @@ public class LicenseService {
             }
             return LicenseView.of(l, now);
         }));
-    }
-
-    private static Map<String, Object> describe(License l) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("licenseId", l.licenseId);
-        m.put("plan", l.plan);
-        m.put("limits", l.limits);
-        m.put("expiresAt", l.expiresAt.toString());
-        m.put("key", "***");
-        return m;
     }
 
     private static String json(Map<String, Long> limits) {

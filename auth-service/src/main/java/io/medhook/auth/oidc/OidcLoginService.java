@@ -2,8 +2,10 @@ package io.medhook.auth.oidc;
 
 import io.medhook.auth.login.SessionOpener;
 import io.medhook.auth.user.User;
+import io.medhook.auth.user.UserAudit;
 import io.medhook.auth.user.UserRepository;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -205,8 +207,7 @@ public class OidcLoginService {
                     .call(() -> link.persist())
                     .call(() -> Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(asUser,
                             "user.create", "user", u.id.toString(), null, AuditEvent.Outcome.success,
-                            Map.of("after", Map.of("username", u.username, "owner", false, "source", "oidc",
-                                    "provider", providerId))))));
+                            AuditChange.created(UserAudit.of(u, providerId))))));
         }));
     }
 

@@ -1,6 +1,7 @@
 package io.medhook.auth.session;
 
 import io.medhook.auth.login.LoginSession;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -10,7 +11,6 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -32,7 +32,7 @@ public class SessionRevoker {
                 .setParameter("exp", s.expiresAt).executeUpdate()
                 .chain(() -> HibernateAuditOutbox.append(session, AuditEvent.of(audit, "session.revoke", "session",
                         s.id.toString(), null, AuditEvent.Outcome.success,
-                        Map.of("after", Map.of("revoked", true, "reason", reason, "userId", s.userId.toString()))))))
+                        AuditChange.created(new RevocationAudit(s.userId.toString(), true, reason))))))
                 .replaceWith(true);
     }
 

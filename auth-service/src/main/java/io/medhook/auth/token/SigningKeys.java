@@ -1,6 +1,7 @@
 package io.medhook.auth.token;
 
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -119,7 +120,7 @@ public class SigningKeys {
                 return k.persist();
             }).chain(() -> Panache.getSession()).chain(s -> HibernateAuditOutbox.append(s,
                     AuditEvent.of(audit, "signing-key.create", "signing-key", kid, null, AuditEvent.Outcome.success,
-                            Map.of("after", Map.of("kid", kid, "algorithm", "RS256")))));
+                            AuditChange.created(new SigningKeyAudit(kid, AlgorithmIdentifiers.RSA_USING_SHA256)))));
         });
     }
 

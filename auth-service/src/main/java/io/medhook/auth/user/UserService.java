@@ -3,6 +3,7 @@ package io.medhook.auth.user;
 import io.medhook.auth.access.Access;
 import io.medhook.auth.session.SessionRevoker;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -13,9 +14,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /** Users, managed by instance owners. Disabling or demoting a user revokes all of their sessions at once. */
@@ -58,8 +57,7 @@ public class UserService {
                             return u.<User>persist().call(() -> Panache.getSession().chain(s ->
                                     HibernateAuditOutbox.append(s, AuditEvent.of(audit, "user.create", "user",
                                             u.id.toString(), null, AuditEvent.Outcome.success,
-                                            Map.of("after", Map.of("username", u.username, "owner", false,
-                                                    "passwordHash", "***"))))));
+                                            AuditChange.created(UserAudit.of(u))))));
                         })))
                 .map(UserView::of);
     }
@@ -75,37 +73,30 @@ public class UserService {
                             && (Boolean.TRUE.equals(req.disabled()) || Boolean.FALSE.equals(req.owner()))) {
                         throw MedhookException.conflict("Owners cannot disable or demote themselves");
                     }
-                    Map<String, Object> before = new LinkedHashMap<>();
-                    Map<String, Object> after = new LinkedHashMap<>();
-                    boolean revoke = false;
-                    if (req.disabled() != null && req.disabled() != u.disabled) {
-                        before.put("disabled", u.disabled);
-                        after.put("disabled", req.disabled());
+                    UserAudit before = UserAudit.of(u);
+                    if (req.disabled() != null) {
                         u.disabled = req.disabled();
-                        revoke |= u.disabled;
                     }
-                    if (req.owner() != null && req.owner() != u.owner) {
-                        before.put("owner", u.owner);
-                        after.put("owner", req.owner());
-                        revoke |= u.owner && !req.owner();
+                    if (req.owner() != null) {
                         u.owner = req.owner();
                     }
-                    if (req.displayName() != null && !req.displayName().equals(u.displayName)) {
-                        before.put("displayName", u.displayName);
-                        after.put("displayName", req.displayName());
+                    if (req.displayName() != null) {
                         u.displayName = req.displayName();
                     }
-                    if (after.isEmpty()) {
+                    UserAudit after = UserAudit.of(u);
+                    if (!AuditChange.differ(before, after)) {
                         return Uni.createFrom().item(u);
                     }
                     u.updatedAt = Instant.now();
-                    String reason = Boolean.TRUE.equals(after.get("disabled")) ? "user disabled" : "user demoted";
-                    boolean revokeSessions = revoke;
+                    boolean disabled = after.disabled() && !before.disabled();
+                    boolean demoted = before.owner() && !after.owner();
+                    String reason = disabled ? "user disabled" : "user demoted";
+                    boolean revokeSessions = disabled || demoted;
                     return Panache.getSession()
                             .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
-                                    after.containsKey("owner") ? "user.role.change" : "user.update", "user",
+                                    before.owner() != after.owner() ? "user.role.change" : "user.update", "user",
                                     u.id.toString(), null, AuditEvent.Outcome.success,
-                                    Map.of("before", before, "after", after))))
+                                    AuditChange.updated(before, after))))
                             .chain(() -> revokeSessions ? revoker.revokeAll(u.id, reason, audit)
                                     : Uni.createFrom().item(0))
                             .replaceWith(u);

@@ -3,6 +3,7 @@ package io.medhook.auth.workspace;
 import io.medhook.auth.access.Access;
 import io.medhook.auth.session.SessionRevoker;
 import io.medhook.auth.user.User;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -12,9 +13,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -58,19 +57,16 @@ public class MemberService {
                     }
                     return Membership.<Membership>find("userId = ?1 and workspaceId = ?2", userId, ws).firstResult()
                             .chain(m -> {
-                                Map<String, Object> before = new LinkedHashMap<>();
+                                MembershipAudit before = m == null ? null : new MembershipAudit(m.role);
                                 Membership target = m;
                                 if (target == null) {
                                     target = new Membership();
                                     target.userId = userId;
                                     target.workspaceId = ws;
                                     target.createdAt = Instant.now();
-                                } else {
-                                    if (role.equals(target.role)) {
-                                        return Uni.createFrom().item(new MemberView(u.id.toString(), u.username,
-                                                target.role, target.createdAt));
-                                    }
-                                    before.put("role", target.role);
+                                } else if (role.equals(target.role)) {
+                                    return Uni.createFrom().item(new MemberView(u.id.toString(), u.username,
+                                            target.role, target.createdAt));
                                 }
                                 target.role = role;
                                 Membership saved = target;
@@ -80,8 +76,8 @@ public class MemberService {
                                         .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, action,
                                                 "membership", userId + ":" + ws, ws.toString(),
                                                 AuditEvent.Outcome.success,
-                                                before.isEmpty() ? Map.of("after", Map.of("role", role))
-                                                        : Map.of("before", before, "after", Map.of("role", role)))))
+                                                before == null ? AuditChange.created(new MembershipAudit(role))
+                                                        : AuditChange.updated(before, new MembershipAudit(role)))))
                                         .chain(() -> m == null ? Uni.createFrom().item(0)
                                                 : revoker.revokeAll(userId, "role changed", audit))
                                         .replaceWith(new MemberView(u.id.toString(), u.username, role,
@@ -105,7 +101,7 @@ public class MemberService {
                             .chain(() -> Panache.getSession())
                             .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "membership.delete",
                                     "membership", userId + ":" + ws, ws.toString(), AuditEvent.Outcome.success,
-                                    Map.of("before", Map.of("role", m.role)))))
+                                    AuditChange.deleted(new MembershipAudit(m.role)))))
                             .chain(() -> revoker.revokeAll(userId, "membership removed", audit));
                 })).replaceWithVoid();
     }

@@ -2,6 +2,7 @@ package io.medhook.auth.workspace;
 
 import io.medhook.auth.user.User;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -11,9 +12,7 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 @ApplicationScoped
@@ -64,14 +63,11 @@ public class WorkspaceService {
         m.workspaceId = w.id;
         m.role = "admin";
         m.createdAt = w.createdAt;
-        Map<String, Object> after = new LinkedHashMap<>();
-        after.put("name", name);
-        after.put("kind", kind);
-        after.put("admin", adminUserId.toString());
         return w.persist().chain(() -> m.persist())
                 .chain(() -> Panache.getSession())
                 .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workspace.create", "workspace",
-                        w.id.toString(), w.id.toString(), AuditEvent.Outcome.success, Map.of("after", after))))
+                        w.id.toString(), w.id.toString(), AuditEvent.Outcome.success,
+                        AuditChange.created(new WorkspaceAudit(name, kind, adminUserId.toString())))))
                 .replaceWith(w);
     }
 

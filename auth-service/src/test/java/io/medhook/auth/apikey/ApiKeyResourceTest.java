@@ -356,10 +356,12 @@ class ApiKeyResourceTest {
                 .then().statusCode(204);
         List<String> payloads = payloads(created.getString("id"), rotated.getString("id"));
         assertTrue(payloads.stream().anyMatch(p -> p.contains("\"action\":\"api-key.create\"")
-                && p.contains(created.getString("id")) && p.contains("\"key\":\"***\"")), "create is audited");
+                && p.contains(created.getString("id")) && p.contains("\"keyHash\":\"[secret]\"")),
+                "create is audited, its hash masked as declared on ApiKeyAudit");
         assertTrue(payloads.stream().anyMatch(p -> p.contains("\"action\":\"api-key.rotate\"")
-                && p.contains(created.getString("id")) && p.contains(rotated.getString("id"))
-                && p.contains("\"key\":\"***\"")), "rotate is audited");
+                && p.contains("\"before\":{\"id\":\"" + created.getString("id") + "\"")
+                && p.contains("\"after\":{\"id\":\"" + rotated.getString("id") + "\"")
+                && p.contains("\"keyHash\":\"[secret]\"")), "rotate is audited: the key's hash changed, masked");
         assertTrue(payloads.stream().anyMatch(p -> p.contains("\"action\":\"api-key.revoke\"")
                 && p.contains(rotated.getString("id"))), "revoke is audited");
         for (String p : payloads) {

@@ -9,7 +9,8 @@ import java.util.UUID;
 
 /**
  * One audit event as producers emit it and audit-service ingests it. {@code change} holds {@code before} and/or
- * {@code after} maps in which secret and PHI fields are already masked.
+ * {@code after} maps in which secret and PHI fields are already masked: build it with {@link AuditChange} from snapshots
+ * whose sensitive components are declared {@link Sensitive}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AuditEvent(UUID id, Instant occurredAt, Actor actor, String action, Resource resource,

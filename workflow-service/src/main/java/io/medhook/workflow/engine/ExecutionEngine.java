@@ -3,6 +3,7 @@ package io.medhook.workflow.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.problem.SafeThrowables;
@@ -10,6 +11,7 @@ import io.medhook.workflow.WorkflowConfig;
 import io.medhook.workflow.definition.Dag;
 import io.medhook.workflow.definition.NodeDefinition;
 import io.medhook.workflow.definition.WorkflowDefinition;
+import io.medhook.workflow.execution.ExecutionAudit;
 import io.medhook.workflow.execution.ExecutionStore;
 import io.medhook.workflow.workflow.WorkflowService;
 import io.quarkus.runtime.ShutdownEvent;
@@ -198,15 +200,12 @@ public class ExecutionEngine {
     }
 
     private Uni<Void> finish(ExecutionStore.Claimed c, String status, String errorType, String message) {
-        Map<String, Object> after = new HashMap<>();
-        after.put("status", status);
-        if (errorType != null) {
-            after.put("errorType", errorType);
-        }
+        String workflowId = c.workflowId().toString();
         AuditEvent audit = AuditEvent.of(AuditContext.system("workflow-engine"), "execution.finish", "execution",
                 c.id().toString(), c.workspaceId().toString(),
                 "succeeded".equals(status) ? AuditEvent.Outcome.success : AuditEvent.Outcome.failure,
-                Map.of("after", after));
+                AuditChange.updated(new ExecutionAudit(workflowId, c.version(), null, null, "running", null),
+                        new ExecutionAudit(workflowId, c.version(), null, null, status, errorType)));
         return store.finish(c.id(), workerId, status, errorType, message, audit).invoke(done -> {
             if (!done) {
                 LOG.warnf("execution %s: lease lost before finishing; another worker owns it", c.id());

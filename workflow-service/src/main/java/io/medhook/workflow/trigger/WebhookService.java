@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.problem.ErrorKind;
@@ -11,6 +12,7 @@ import io.medhook.common.problem.MedhookException;
 import io.medhook.workflow.WorkflowConfig;
 import io.medhook.workflow.engine.ExecutionEngine;
 import io.medhook.workflow.engine.PayloadCrypto;
+import io.medhook.workflow.execution.ExecutionAudit;
 import io.medhook.workflow.execution.ExecutionStore;
 import io.medhook.workflow.workflow.WorkflowService;
 import io.smallrye.mutiny.Uni;
@@ -93,9 +95,9 @@ public class WebhookService {
                     return crypto.newKey(workspaceId, executionId).chain(k -> {
                         byte[] sealed = PayloadCrypto.seal(k.key(), executionId, PayloadCrypto.inputSlot(), plaintext);
                         AuditEvent audit = AuditEvent.of(ctx, "execution.create", "execution", executionId.toString(),
-                                workspaceId.toString(), AuditEvent.Outcome.success, Map.of("after",
-                                        Map.of("workflowId", workflowId.toString(), "version", version,
-                                                "trigger", "webhook", "bytes", body.length)));
+                                workspaceId.toString(), AuditEvent.Outcome.success,
+                                AuditChange.created(new ExecutionAudit(workflowId.toString(), version, "webhook",
+                                        body.length, "queued", null)));
                         return store.enqueue(executionId, workspaceId, workflowId, version, "webhook", sealed,
                                 k.wrapped(), audit);
                     }).replaceWith(executionId);

@@ -3,6 +3,7 @@ package io.medhook.workflow.workflow;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.medhook.common.Ids;
+import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.common.audit.HibernateAuditOutbox;
@@ -19,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -63,7 +63,7 @@ public class WorkflowService {
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.create", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                            Map.of("after", summary(w.name, 1, def))))))
+                            AuditChange.created(WorkflowAudit.of(w, def))))))
                     .map(x -> view(w, def, token));
         });
     }
@@ -86,8 +86,8 @@ public class WorkflowService {
     public Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit) {
         WorkflowValidator.validate(def);
         Instant now = Instant.now();
-        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> {
-            Map<String, Object> before = Map.of("name", w.name, "version", w.currentVersion);
+        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> current(w).chain(previous -> {
+            WorkflowAudit before = WorkflowAudit.of(w, previous);
             w.currentVersion = w.currentVersion + 1;
             w.name = def.name().strip();
             w.updatedAt = now;
@@ -95,20 +95,21 @@ public class WorkflowService {
             return v.persist().chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.update", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                            Map.of("before", before, "after", summary(w.name, w.currentVersion, def)))))
+                            AuditChange.updated(before, WorkflowAudit.of(w, def)))))
                     .replaceWith(w);
-        })).chain(w -> token(w).map(t -> view(w, def, t)));
+        }))).chain(w -> token(w).map(t -> view(w, def, t)));
     }
 
     /** Deletes a workflow: its webhook stops answering at once; its executions stay readable. */
     public Uni<Void> delete(UUID workspaceId, UUID id, AuditContext audit) {
-        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> {
+        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> current(w).chain(def -> {
+            WorkflowAudit before = WorkflowAudit.of(w, def);
             w.deletedAt = Instant.now();
             w.active = false;
             return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
                     "workflow.delete", "workflow", id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                    Map.of("before", Map.of("name", w.name, "version", w.currentVersion)))));
-        }));
+                    AuditChange.deleted(before))));
+        })));
     }
 
     /** Parses a stored definition. */
@@ -124,6 +125,17 @@ public class WorkflowService {
         return Workflow.<Workflow>find("id = ?1 and workspaceId = ?2 and deletedAt is null", id, workspaceId)
                 .firstResult()
                 .onItem().ifNull().failWith(() -> MedhookException.notFound("Workflow"));
+    }
+
+    /** The definition of the workflow's current version. */
+    private Uni<WorkflowDefinition> current(Workflow w) {
+        return WorkflowVersion.<WorkflowVersion>findById(new WorkflowVersion.Key(w.id, w.currentVersion))
+                .map(v -> {
+                    if (v == null) {
+                        throw new IllegalStateException("workflow version missing");
+                    }
+                    return parse(v.definition);
+                });
     }
 
     private Uni<String> token(Workflow w) {
@@ -149,16 +161,6 @@ public class WorkflowService {
         return new WorkflowView(w.id.toString(), w.workspaceId.toString(), w.name, w.currentVersion, w.active,
                 config.publicUrl() + WEBHOOK_PATH + token, def.trigger(), def.nodes(), def.edgesOrEmpty(),
                 w.createdAt, w.updatedAt);
-    }
-
-    /** What the audit trail keeps of a definition: shape only, never code or header values. */
-    private static Map<String, Object> summary(String name, int version, WorkflowDefinition def) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("name", name);
-        m.put("version", version);
-        m.put("nodes", def.nodes().stream().map(n -> n.id() + ":" + n.type()).toList());
-        m.put("edges", def.edgesOrEmpty().size());
-        return m;
     }
 
     static String keyContext(UUID workspaceId, UUID workflowId) {
