@@ -20,7 +20,10 @@ import java.util.UUID;
 @ApplicationScoped
 public class SessionRevoker {
 
-    /** Revokes one session (no-op when already revoked); returns whether it changed anything. */
+    /**
+     * Revokes one session (no-op when already revoked); returns whether it changed anything. Audited as
+     * {@code auth.logout} when the {@code reason} is {@code logout} (the user ended it), else {@code session.revoke}.
+     */
     public Uni<Boolean> revoke(LoginSession s, String reason, AuditContext audit) {
         if (s.revokedAt != null || s.expiresAt.isBefore(Instant.now())) {
             return Uni.createFrom().item(false);
@@ -30,7 +33,8 @@ public class SessionRevoker {
                 "insert into revocation (session_id, user_id, reason, expires_at) values (:sid, :uid, :reason, :exp)")
                 .setParameter("sid", s.id).setParameter("uid", s.userId).setParameter("reason", reason)
                 .setParameter("exp", s.expiresAt).executeUpdate()
-                .chain(() -> HibernateAuditOutbox.append(session, AuditEvent.of(audit, "session.revoke", "session",
+                .chain(() -> HibernateAuditOutbox.append(session, AuditEvent.of(audit,
+                        "logout".equals(reason) ? "auth.logout" : "session.revoke", "session",
                         s.id.toString(), null, AuditEvent.Outcome.success,
                         AuditChange.created(new RevocationAudit(s.userId.toString(), true, reason))))))
                 .replaceWith(true);

@@ -111,6 +111,17 @@ class LoginResourceTest {
             assertTrue(rs.next());
             assertNotNull(rs.getTimestamp(1));
         }
+        // and it is audited as a logout of that session, by the user
+        try (Connection c = PostgresTestResource.jdbc();
+                ResultSet rs = c.createStatement().executeQuery("select payload from audit_outbox"
+                        + " where payload like '%auth.logout%' and payload like '%" + sid + "%'")) {
+            assertTrue(rs.next(), "no auth.logout event for the session");
+            JsonPath event = JsonPath.from(rs.getString(1));
+            assertEquals("session", event.getString("resource.type"));
+            assertEquals(sid, event.getString("resource.id"));
+            assertEquals("user", event.getString("actor.type"));
+            assertEquals("logout", event.getString("change.after.reason"));
+        }
     }
 
     @Test
