@@ -427,12 +427,15 @@ public class ScriptRunner {
             }
         }
         // the run that holds the most by its estimate; when every estimate is small (estimates can be too low after
-        // memory of earlier runs was freed, see MemoryMeter), the run that allocated the most since it began
+        // memory of earlier runs was freed, see MemoryMeter), the run that allocated the most since it began, if that
+        // is a fair part of its budget: a run that allocated less cannot be what fills the heap (the memory is then
+        // held by runs already stopped and unwinding, or is garbage the next collection frees), so none is stopped
         List<Run> candidates = running.stream().filter(r -> r.state.get() == RUNNING).toList();
         Run victim = candidates.stream().max(Comparator.comparingLong(r -> r.meter.estimate())).orElse(null);
         boolean byAllocation = false;
         if (victim != null && victim.meter.estimate() < victim.memoryBudget / 4) {
-            victim = candidates.stream().max(Comparator.comparingLong(Run::allocatedSoFar)).orElse(victim);
+            victim = candidates.stream().filter(r -> r.allocatedSoFar() >= r.memoryBudget / 4)
+                    .max(Comparator.comparingLong(Run::allocatedSoFar)).orElse(null);
             byAllocation = true;
         }
         if (victim != null && victim.stop(HEAP_PRESSURE)) {
