@@ -39,12 +39,9 @@ public class LoginService {
     }
 
     public Uni<AccessTokenResponse> login(LoginRequest req, AuditContext ctx) {
-        try {
-            throttle.check(req.username(), ctx.sourceAddress());
-        } catch (MedhookException tooMany) {
-            return auditFailure(req.username(), ctx, "throttled").chain(() -> Uni.createFrom().failure(tooMany));
-        }
-        return Panache.withSession(() -> users.findByUsername(req.username()))
+        return throttle.check(req.username(), ctx.sourceAddress())
+                .onFailure(MedhookException.class).call(tooMany -> auditFailure(req.username(), ctx, "throttled"))
+                .chain(() -> Panache.withSession(() -> users.findByUsername(req.username())))
                 // Argon2id is CPU-bound: off the event loop; unknown users cost the same (dummy hash)
                 .chain(user -> vertx.executeBlocking(Uni.createFrom().item(() -> PasswordHasher.verify(req.password(),
                         user == null ? null : user.passwordHash))).map(ok -> ok ? user : null)
@@ -52,12 +49,12 @@ public class LoginService {
                                 ? u : null))
                 .chain(user -> {
                     if (user == null) {
-                        throttle.failed(req.username(), ctx.sourceAddress());
-                        return auditFailure(req.username(), ctx, "invalid credentials").chain(() -> Uni.createFrom()
-                                .failure(MedhookException.unauthorized("Invalid username or password")));
+                        return throttle.failed(req.username(), ctx.sourceAddress())
+                                .chain(() -> auditFailure(req.username(), ctx, "invalid credentials"))
+                                .chain(() -> Uni.createFrom().failure(
+                                        MedhookException.unauthorized("Invalid username or password")));
                     }
-                    throttle.succeeded(req.username());
-                    return openSession(user, ctx);
+                    return throttle.succeeded(req.username()).chain(() -> openSession(user, ctx));
                 });
     }
 
