@@ -19,6 +19,14 @@ public interface WorkflowConfig {
 
     Egress egress();
 
+    Credentials credentials();
+
+    interface Credentials {
+        /** Credentials re-wrapped per transaction by the key-encryption key rotation job. */
+        @WithDefault("100")
+        int rewrapBatchSize();
+    }
+
     interface Webhook {
         /** Largest inbound webhook body accepted, in bytes. */
         @WithDefault("1048576")

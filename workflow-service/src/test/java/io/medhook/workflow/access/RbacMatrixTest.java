@@ -5,6 +5,7 @@ import static io.medhook.testing.RbacMatrix.Caller.EDITOR;
 import static io.medhook.testing.RbacMatrix.Caller.OWNER;
 import static io.medhook.testing.RbacMatrix.Caller.SERVICE;
 import static io.medhook.testing.RbacMatrix.Caller.VIEWER;
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.medhook.testing.PostgresTestResource;
@@ -16,6 +17,7 @@ import io.medhook.workflow.WorkflowTestSupport;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import java.net.URL;
 import java.util.EnumMap;
@@ -36,6 +38,7 @@ class RbacMatrixTest {
     private static final String WF = "/api/v1/workspaces/{workspaceId}/workflows";
     private static final Set<Caller> EDITORS = EnumSet.of(OWNER, ADMIN, EDITOR);
     private static final Set<Caller> VIEWERS = EnumSet.of(OWNER, ADMIN, EDITOR, VIEWER);
+    private static final String CRED = "/api/v1/workspaces/{workspaceId}/credentials";
 
     @TestHTTPResource("/")
     URL base;
@@ -47,8 +50,20 @@ class RbacMatrixTest {
                  "edges": []}""".formatted(UUID.randomUUID());
     }
 
-    static List<RbacMatrix.Endpoint> endpoints(String execution) {
+    private static String credentialBody() {
+        return """
+                {"name": "matrix-%s", "type": "bearer", "fields": {"token": "t-%s"}}""".formatted(UUID.randomUUID(),
+                UUID.randomUUID());
+    }
+
+    static List<RbacMatrix.Endpoint> endpoints(String execution, String credential) {
         return List.of(
+                RbacMatrix.workspace("POST", CRED, RbacMatrixTest::credentialBody, EDITORS),
+                RbacMatrix.workspace("GET", CRED, null, VIEWERS),
+                RbacMatrix.workspace("GET", CRED + "/{id}", null, VIEWERS).with("id", credential),
+                RbacMatrix.workspace("PUT", CRED + "/{id}", RbacMatrixTest::credentialBody, EDITORS)
+                        .with("id", credential),
+                RbacMatrix.instance("POST", "/api/v1/admin/credential-keys/rewrap", null, EnumSet.of(OWNER)),
                 RbacMatrix.workspace("POST", WF, RbacMatrixTest::workflowBody, EDITORS),
                 RbacMatrix.workspace("GET", WF, null, VIEWERS),
                 RbacMatrix.workspace("GET", WF + "/{id}", null, VIEWERS),
@@ -57,6 +72,7 @@ class RbacMatrixTest {
                         .with("id", execution),
                 RbacMatrix.instance("GET", "/internal/v1/usage", null, EnumSet.of(SERVICE)),
                 // last: deleting the workflow leaves later callers a 404, which still shows they were let through
+                RbacMatrix.workspace("DELETE", CRED + "/{id}", null, EDITORS).with("id", credential),
                 RbacMatrix.workspace("DELETE", WF + "/{id}", null, EDITORS));
     }
 
@@ -84,15 +100,19 @@ class RbacMatrixTest {
                         "params", Map.of("method", "POST", "url", "http://127.0.0.2:9/in")))));
         String execution = WorkflowTestSupport.trigger(wf.getString("webhookUrl"), "{\"n\": 1}");
 
+        String credential = given().auth().oauth2(tokens.get(EDITOR)).contentType(ContentType.JSON)
+                .body(credentialBody()).post("/api/v1/workspaces/" + ws + "/credentials")
+                .then().statusCode(201).extract().path("id");
+
         String url = base.toString().replaceAll("/$", "");
-        List<String> violations = RbacMatrix.run(url, endpoints(execution), tokens, Map.of("workspaceId", ws,
+        List<String> violations = RbacMatrix.run(url, endpoints(execution, credential), tokens, Map.of("workspaceId", ws,
                 "id", wf.getString("id")));
         assertEquals(List.of(), violations);
     }
 
     @Test
     void theMatrixCoversEveryOperationOfTheService() throws Exception {
-        assertEquals(Set.of(), RbacMatrix.uncovered(base.toString().replaceAll("/$", ""), endpoints("unused"),
+        assertEquals(Set.of(), RbacMatrix.uncovered(base.toString().replaceAll("/$", ""), endpoints("unused", "unused"),
                 Set.of("POST /api/v1/webhooks/{token}")));
     }
 }

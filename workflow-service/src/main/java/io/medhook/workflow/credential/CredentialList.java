@@ -1,0 +1,6 @@
+package io.medhook.workflow.credential;
+
+import java.util.List;
+
+public record CredentialList(List<CredentialView> items) {
+}
