@@ -40,6 +40,9 @@ public class ExecutionStore {
             UUID rerunOf, boolean cancelRequested) {
     }
 
+    private static final java.util.Set<String> TERMINAL = java.util.Set.of("succeeded", "failed", "cancelled",
+            "timed_out");
+
     private final Pool pool;
 
     public ExecutionStore(Pool pool) {
@@ -124,17 +127,24 @@ public class ExecutionStore {
     /**
      * Cancels a queued execution at once, or asks the engine to stop a running one before its next step, with its
      * audit event (built from the status found) in the same transaction. Returns the status after the update
-     * ({@code cancelled} or {@code running}), or null when the execution is not there or already terminal.
+     * ({@code cancelled} or {@code running}), or null when the execution is not there or already terminal. Asking again
+     * while a running execution is being stopped changes nothing and is not audited again.
      */
     public Uni<String> cancel(UUID workspaceId, UUID id, java.util.function.Function<String, AuditEvent> audit) {
         return pool.withTransaction(tx -> tx.preparedQuery("""
-                select status from execution where id = $1 and workspace_id = $2 for update""")
+                select status, cancel_requested_at is not null as requested from execution
+                 where id = $1 and workspace_id = $2 for update""")
                 .execute(Tuple.of(id, workspaceId))
                 .chain(rows -> {
                     if (!rows.iterator().hasNext()) {
                         return Uni.createFrom().nullItem();
                     }
-                    String status = rows.iterator().next().getString("status");
+                    Row found = rows.iterator().next();
+                    String status = found.getString("status");
+                    if (found.getBoolean("requested") && !"queued".equals(status) && !TERMINAL.contains(status)) {
+                        // asked before: nothing changes, nothing more to audit
+                        return Uni.createFrom().item(status);
+                    }
                     String sql;
                     if ("queued".equals(status)) {
                         sql = """

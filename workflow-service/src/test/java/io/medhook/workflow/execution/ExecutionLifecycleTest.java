@@ -162,6 +162,8 @@ class ExecutionLifecycleTest {
                     .then().statusCode(202).body("executionId", equalTo(eid)).body("status", equalTo("cancelling"));
             given().auth().oauth2(t).get(ex(ws) + "/" + eid).then().statusCode(200)
                     .body("status", equalTo("running")).body("cancelRequested", equalTo(true));
+            given().auth().oauth2(t).post(ex(ws) + "/" + eid + "/cancel")
+                    .then().statusCode(202).body("status", equalTo("cancelling"));
             release.countDown();
 
             JsonPath done = awaitTerminal(ws, t, eid);
