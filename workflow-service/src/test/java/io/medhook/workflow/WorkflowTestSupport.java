@@ -2,11 +2,18 @@ package io.medhook.workflow;
 
 import static io.restassured.RestAssured.given;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuer;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +21,8 @@ import java.util.UUID;
 
 /** Helpers shared by workflow-service tests. */
 public final class WorkflowTestSupport {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     public static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled", "timed_out");
 
@@ -45,6 +54,37 @@ public final class WorkflowTestSupport {
         String path = webhookUrl.substring(webhookUrl.indexOf("/api/v1/webhooks/"));
         return given().contentType(ContentType.JSON).body(json).post(path)
                 .then().statusCode(202).extract().path("executionId");
+    }
+
+    /** Starts a manual run with {@code {"input": input}} and returns the execution id. */
+    public static String run(String ws, String token, String workflowId, Object input) {
+        return given().auth().oauth2(token).contentType(ContentType.JSON).body(Map.of("input", input))
+                .post("/api/v1/workspaces/" + ws + "/workflows/" + workflowId + "/run")
+                .then().statusCode(202).extract().path("executionId");
+    }
+
+    /** The audit events in the outbox with this action on this resource, oldest first. */
+    public static List<JsonNode> auditEvents(String action, String resourceType, String resourceId) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        try (Connection c = PostgresTestResource.jdbc(); PreparedStatement ps = c.prepareStatement(
+                "select payload from audit_outbox where payload like ? and payload like ? order by seq")) {
+            ps.setString(1, "%\"action\":\"" + action + "\"%");
+            ps.setString(2, "%\"resource\":{\"type\":\"" + resourceType + "\",\"id\":\"" + resourceId + "\"}%");
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(JSON.readTree(rs.getString(1)));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** How many rows a SQL count query returns (test-built SQL only, with ids the test made). */
+    public static int count(String sql) throws Exception {
+        try (Connection c = PostgresTestResource.jdbc(); ResultSet rs = c.createStatement().executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     public static JsonPath awaitTerminal(String ws, String token, String executionId) throws InterruptedException {

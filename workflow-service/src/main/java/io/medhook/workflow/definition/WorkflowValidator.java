@@ -3,7 +3,9 @@ package io.medhook.workflow.definition;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.medhook.common.problem.MedhookException;
 import java.net.URI;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,9 +100,41 @@ public final class WorkflowValidator {
         Dag dag = Dag.of(def);
         if (dag == null) {
             errors.add(error(null, "edges", "the edges form a cycle"));
+        }
+        unreachable(def, errors);
+        if (!errors.isEmpty()) {
             throw invalid(errors);
         }
         return dag;
+    }
+
+    /**
+     * The trigger feeds the first nodes (those without incoming edges); every other node must be reachable from one of
+     * them along the edges. A node that is not (it sits on, or behind, a cycle no first node leads into) would never
+     * run: each is named.
+     */
+    private static void unreachable(WorkflowDefinition def, List<Map<String, String>> errors) {
+        Map<String, List<String>> successors = new LinkedHashMap<>();
+        Set<String> hasIncoming = new HashSet<>();
+        def.nodes().forEach(n -> successors.put(n.id(), new ArrayList<>()));
+        for (EdgeDefinition e : def.edgesOrEmpty()) {
+            successors.get(e.from()).add(e.to());
+            hasIncoming.add(e.to());
+        }
+        Set<String> reached = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>();
+        successors.keySet().stream().filter(id -> !hasIncoming.contains(id)).forEach(todo::add);
+        while (!todo.isEmpty()) {
+            String id = todo.poll();
+            if (reached.add(id)) {
+                todo.addAll(successors.get(id));
+            }
+        }
+        for (String id : successors.keySet()) {
+            if (!reached.contains(id)) {
+                errors.add(error(id, "edges", "is not reachable from the trigger (no path from a first node)"));
+            }
+        }
     }
 
     private static void code(NodeDefinition n, List<Map<String, String>> errors) {

@@ -36,7 +36,9 @@ import org.jboss.logging.Logger;
 /**
  * The durable worker. Claims executions from PostgreSQL under a lease, runs their DAG node by node in topological
  * order, and records every step before moving on; a replica that dies mid-run loses its lease and another one resumes
- * at the first step that did not succeed. Logs carry ids and error types only, never payloads.
+ * at the first step that did not succeed (a re-run from the failed step starts with the original's succeeded steps
+ * copied in, and resumes the same way). Before every step it checks whether the execution was asked to stop, and if
+ * so marks it {@code cancelled}. Logs carry ids and error types only, never payloads.
  */
 @ApplicationScoped
 public class ExecutionEngine {
@@ -165,14 +167,24 @@ public class ExecutionEngine {
                     return Multi.createFrom().iterable(dag.order())
                             .onItem().transformToUniAndConcatenate(nodeId -> outputs.containsKey(nodeId)
                                     ? Uni.createFrom().voidItem()
-                                    : step(c, key, nodes.get(nodeId), inputFor(nodeId, dag, input, outputs), outputs))
+                                    : unlessCancelled(c).chain(() -> step(c, key, nodes.get(nodeId),
+                                            inputFor(nodeId, dag, input, outputs), outputs)))
                             .collect().last()
                             .chain(() -> finish(c, "succeeded", null, null))
                             .onFailure(FailedStep.class).recoverWithUni(f -> {
                                 FailedStep fs = (FailedStep) f;
                                 return finish(c, "failed", fs.type, "step " + fs.nodeId + " failed: " + fs.type);
-                            });
+                            })
+                            .onFailure(Cancelled.class).recoverWithUni(f -> finish(c, "cancelled", null,
+                                    "cancelled on request"));
                 });
+    }
+
+    /** Fails with {@link Cancelled} when someone asked to cancel the execution: checked before every step. */
+    private Uni<Void> unlessCancelled(ExecutionStore.Claimed c) {
+        return store.cancelRequested(c.id()).chain(requested -> requested
+                ? Uni.createFrom().failure(new Cancelled())
+                : Uni.createFrom().voidItem());
     }
 
     private Uni<Void> step(ExecutionStore.Claimed c, byte[] key, NodeDefinition node, JsonNode input,
@@ -258,6 +270,13 @@ public class ExecutionEngine {
             return json.writeValueAsBytes(n);
         } catch (Exception e) {
             throw new IllegalStateException("output cannot be serialised");
+        }
+    }
+
+    /** Ends the DAG walk before the next step: the execution was cancelled. */
+    private static final class Cancelled extends RuntimeException {
+        Cancelled() {
+            super(null, null, false, false);
         }
     }
 

@@ -6,6 +6,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -35,8 +36,12 @@ public class ExecutionStore {
     /** A stored execution. */
     public record ExecutionRow(UUID id, UUID workspaceId, UUID workflowId, int version, String status,
             String triggerType, byte[] inputEnc, String dataKeyWrapped, String errorType, String errorMessage,
-            int attempts, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+            int attempts, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
+            UUID rerunOf, boolean cancelRequested) {
     }
+
+    private static final java.util.Set<String> TERMINAL = java.util.Set.of("succeeded", "failed", "cancelled",
+            "timed_out");
 
     private final Pool pool;
 
@@ -48,16 +53,171 @@ public class ExecutionStore {
         return pool;
     }
 
+    /** A workflow row as the execution paths need it. */
+    public record WorkflowRef(UUID id, UUID workspaceId, int version, boolean active) {
+    }
+
+    /** A succeeded step copied into a re-run, its output sealed for the new execution. */
+    public record CopiedStep(String nodeId, byte[] outputEnc, int attempts, OffsetDateTime startedAt,
+            OffsetDateTime finishedAt) {
+    }
+
+    /** A row of the execution listing: status and times, never payloads. */
+    public record ListedRow(UUID id, UUID workflowId, int version, String status, String triggerType,
+            String errorType, UUID rerunOf, OffsetDateTime createdAt, OffsetDateTime startedAt,
+            OffsetDateTime finishedAt, boolean cancelRequested) {
+    }
+
     /** Enqueues an execution and its audit event in one transaction. */
     public Uni<Void> enqueue(UUID id, UUID workspaceId, UUID workflowId, int version, String triggerType,
             byte[] inputEnc, String dataKeyWrapped, AuditEvent audit) {
-        return pool.withTransaction(tx -> tx.preparedQuery("""
+        return pool.withTransaction(tx -> insert(tx, id, workspaceId, workflowId, version, triggerType, inputEnc,
+                dataKeyWrapped, null).chain(() -> AuditOutbox.append(tx, audit)));
+    }
+
+    /** Inserts a queued execution inside the caller's transaction. */
+    public Uni<Void> insert(SqlConnection tx, UUID id, UUID workspaceId, UUID workflowId, int version,
+            String triggerType, byte[] inputEnc, String dataKeyWrapped, UUID rerunOf) {
+        return tx.preparedQuery("""
                 insert into execution (id, workspace_id, workflow_id, workflow_version, status, trigger_type,
-                                       input_enc, data_key_wrapped, created_at)
-                values ($1, $2, $3, $4, 'queued', $5, $6, $7, now())""")
-                .execute(Tuple.from(List.of(id, workspaceId, workflowId, version, triggerType,
-                        io.vertx.core.buffer.Buffer.buffer(inputEnc), dataKeyWrapped)))
-                .chain(() -> AuditOutbox.append(tx, audit)));
+                                       input_enc, data_key_wrapped, rerun_of, created_at)
+                values ($1, $2, $3, $4, 'queued', $5, $6, $7, $8, clock_timestamp())""")
+                .execute(Tuple.from(java.util.Arrays.asList(id, workspaceId, workflowId, version, triggerType,
+                        io.vertx.core.buffer.Buffer.buffer(inputEnc), dataKeyWrapped, rerunOf)))
+                .replaceWithVoid();
+    }
+
+    /** Inserts succeeded steps (a re-run's copies) inside the caller's transaction. */
+    public Uni<Void> insertSucceededSteps(SqlConnection tx, UUID executionId, List<CopiedStep> steps) {
+        if (steps.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        List<Tuple> batch = new ArrayList<>();
+        for (CopiedStep s : steps) {
+            batch.add(Tuple.from(java.util.Arrays.asList(executionId, s.nodeId(),
+                    io.vertx.core.buffer.Buffer.buffer(s.outputEnc()), s.attempts(), s.startedAt(), s.finishedAt())));
+        }
+        return tx.preparedQuery("""
+                insert into execution_step (execution_id, node_id, status, output_enc, attempts, started_at,
+                                            finished_at)
+                values ($1, $2, 'succeeded', $3, $4, $5, $6)""")
+                .executeBatch(batch).replaceWithVoid();
+    }
+
+    /**
+     * The workflow (not deleted) of this workspace, its row locked against concurrent deactivation until the caller's
+     * transaction ends; null when there is none.
+     */
+    public Uni<WorkflowRef> lockWorkflow(SqlConnection tx, UUID workspaceId, UUID workflowId) {
+        return tx.preparedQuery("""
+                select id, workspace_id, current_version, active from workflow
+                 where id = $1 and workspace_id = $2 and deleted_at is null
+                 for share""")
+                .execute(Tuple.of(workflowId, workspaceId))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return null;
+                    }
+                    Row r = rows.iterator().next();
+                    return new WorkflowRef(r.getUUID("id"), r.getUUID("workspace_id"),
+                            r.getInteger("current_version"), r.getBoolean("active"));
+                });
+    }
+
+    /**
+     * Cancels a queued execution at once, or asks the engine to stop a running one before its next step, with its
+     * audit event (built from the status found) in the same transaction. Returns the status after the update
+     * ({@code cancelled} or {@code running}), or null when the execution is not there or already terminal. Asking again
+     * while a running execution is being stopped changes nothing and is not audited again.
+     */
+    public Uni<String> cancel(UUID workspaceId, UUID id, java.util.function.Function<String, AuditEvent> audit) {
+        return pool.withTransaction(tx -> tx.preparedQuery("""
+                select status, cancel_requested_at is not null as requested from execution
+                 where id = $1 and workspace_id = $2 for update""")
+                .execute(Tuple.of(id, workspaceId))
+                .chain(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return Uni.createFrom().nullItem();
+                    }
+                    Row found = rows.iterator().next();
+                    String status = found.getString("status");
+                    if (found.getBoolean("requested") && !"queued".equals(status) && !TERMINAL.contains(status)) {
+                        // asked before: nothing changes, nothing more to audit
+                        return Uni.createFrom().item(status);
+                    }
+                    String sql;
+                    if ("queued".equals(status)) {
+                        sql = """
+                                update execution set status = 'cancelled', finished_at = now(),
+                                                     cancel_requested_at = now()
+                                 where id = $1 and status = 'queued'""";
+                    } else if ("running".equals(status) || "waiting".equals(status)) {
+                        sql = """
+                                update execution set cancel_requested_at = coalesce(cancel_requested_at, now())
+                                 where id = $1""";
+                    } else {
+                        return Uni.createFrom().nullItem();
+                    }
+                    String after = "queued".equals(status) ? "cancelled" : status;
+                    return tx.preparedQuery(sql).execute(Tuple.of(id))
+                            .chain(() -> AuditOutbox.append(tx, audit.apply(status)))
+                            .replaceWith(after);
+                }));
+    }
+
+    /** Whether someone asked to cancel this execution. */
+    public Uni<Boolean> cancelRequested(UUID id) {
+        return pool.preparedQuery("select cancel_requested_at is not null as c from execution where id = $1")
+                .execute(Tuple.of(id))
+                .map(rows -> rows.iterator().hasNext() && rows.iterator().next().getBoolean("c"));
+    }
+
+    /**
+     * One page of a workspace's executions, newest first; {@code after} is the (created_at, id) of the last row of the
+     * previous page. Fetches {@code limit} rows.
+     */
+    public Uni<List<ListedRow>> list(UUID workspaceId, UUID workflowId, String status, OffsetDateTime from,
+            OffsetDateTime to, OffsetDateTime afterCreatedAt, UUID afterId, int limit) {
+        StringBuilder sql = new StringBuilder("""
+                select id, workflow_id, workflow_version, status, trigger_type, error_type, rerun_of, created_at,
+                       started_at, finished_at, cancel_requested_at is not null as cancel_requested
+                  from execution where workspace_id = $1""");
+        List<Object> args = new ArrayList<>();
+        args.add(workspaceId);
+        if (workflowId != null) {
+            args.add(workflowId);
+            sql.append(" and workflow_id = $").append(args.size());
+        }
+        if (status != null) {
+            args.add(status);
+            sql.append(" and status = $").append(args.size());
+        }
+        if (from != null) {
+            args.add(from);
+            sql.append(" and created_at >= $").append(args.size());
+        }
+        if (to != null) {
+            args.add(to);
+            sql.append(" and created_at < $").append(args.size());
+        }
+        if (afterCreatedAt != null) {
+            args.add(afterCreatedAt);
+            args.add(afterId);
+            sql.append(" and (created_at, id) < ($").append(args.size() - 1).append(", $").append(args.size())
+                    .append(")");
+        }
+        args.add(limit);
+        sql.append(" order by created_at desc, id desc limit $").append(args.size());
+        return pool.preparedQuery(sql.toString()).execute(Tuple.from(args)).map(rows -> {
+            List<ListedRow> out = new ArrayList<>();
+            for (Row r : rows) {
+                out.add(new ListedRow(r.getUUID("id"), r.getUUID("workflow_id"), r.getInteger("workflow_version"),
+                        r.getString("status"), r.getString("trigger_type"), r.getString("error_type"),
+                        r.getUUID("rerun_of"), r.getOffsetDateTime("created_at"), r.getOffsetDateTime("started_at"),
+                        r.getOffsetDateTime("finished_at"), r.getBoolean("cancel_requested")));
+            }
+            return out;
+        });
     }
 
     /** Claims up to {@code limit} queued executions, or running ones whose lease expired (a crashed replica's). */
@@ -160,7 +320,8 @@ public class ExecutionStore {
     public Uni<ExecutionRow> find(UUID workspaceId, UUID id) {
         return pool.preparedQuery("""
                 select id, workspace_id, workflow_id, workflow_version, status, trigger_type, input_enc,
-                       data_key_wrapped, error_type, error_message, attempts, created_at, started_at, finished_at
+                       data_key_wrapped, error_type, error_message, attempts, created_at, started_at, finished_at,
+                       rerun_of, cancel_requested_at is not null as cancel_requested
                   from execution where id = $1 and workspace_id = $2""")
                 .execute(Tuple.of(id, workspaceId))
                 .map(rows -> {
@@ -172,7 +333,8 @@ public class ExecutionStore {
                             r.getInteger("workflow_version"), r.getString("status"), r.getString("trigger_type"),
                             bytes(r, "input_enc"), r.getString("data_key_wrapped"), r.getString("error_type"),
                             r.getString("error_message"), r.getInteger("attempts"), r.getOffsetDateTime("created_at"),
-                            r.getOffsetDateTime("started_at"), r.getOffsetDateTime("finished_at"));
+                            r.getOffsetDateTime("started_at"), r.getOffsetDateTime("finished_at"),
+                            r.getUUID("rerun_of"), r.getBoolean("cancel_requested"));
                 });
     }
 

@@ -6,13 +6,14 @@ import java.time.OffsetDateTime;
 import java.util.List;
 
 /**
- * An execution and its steps. {@code input} and step outputs/messages are payload (PHI): present for editors and
+ * An execution and its steps; {@code rerunOf} names the execution it repeats, {@code cancelRequested} is set while a
+ * running execution is being stopped. {@code input} and step outputs/messages are payload (PHI): present for editors and
  * admins only, and each such read is audited.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ExecutionView(String id, String workflowId, int workflowVersion, String status, String trigger,
         ErrorView error, int attempts, JsonNode input, List<StepView> steps, OffsetDateTime createdAt,
-        OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+        OffsetDateTime startedAt, OffsetDateTime finishedAt, String rerunOf, Boolean cancelRequested) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ErrorView(String type, String message) {

@@ -4,6 +4,9 @@ import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditContext;
 import io.medhook.common.security.WorkspaceRole;
 import io.medhook.workflow.definition.WorkflowDefinition;
+import io.medhook.workflow.execution.ExecutionAccepted;
+import io.medhook.workflow.execution.ExecutionService;
+import io.medhook.workflow.execution.RunRequest;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
@@ -32,10 +35,12 @@ public class WorkflowResource {
     }
 
     private final WorkflowService service;
+    private final ExecutionService executions;
     private final SecurityIdentity identity;
 
-    public WorkflowResource(WorkflowService service, SecurityIdentity identity) {
+    public WorkflowResource(WorkflowService service, ExecutionService executions, SecurityIdentity identity) {
         this.service = service;
+        this.executions = executions;
         this.identity = identity;
     }
 
@@ -53,6 +58,73 @@ public class WorkflowResource {
             RoutingContext rc) {
         WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
         return service.create(uuid(workspaceId, "Workspace"), body, AuditContext.of(identity, rc));
+    }
+
+    @POST
+    @Path("/import")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @ResponseStatus(201)
+    @Operation(summary = "Create a workflow from an exported document (new id, new webhook URL)")
+    @APIResponse(responseCode = "201", description = "Created")
+    @APIResponse(responseCode = "400", description = "Malformed JSON, or format is not medhook.workflow/v1")
+    @APIResponse(responseCode = "403", description = "Role too weak (editor needed)")
+    @APIResponse(responseCode = "422", description = "Invalid workflow: errors[] names each node and field")
+    public Uni<WorkflowView> importWorkflow(@PathParam("workspaceId") String workspaceId, WorkflowExport body,
+            RoutingContext rc) {
+        WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
+        return service.importWorkflow(uuid(workspaceId, "Workspace"), body, AuditContext.of(identity, rc));
+    }
+
+    @GET
+    @Path("/{id}/export")
+    @Operation(summary = "The current version as a self-contained document: no webhook URL, no credential values")
+    @APIResponse(responseCode = "200", description = "{format: medhook.workflow/v1, name, definition, version, redacted}")
+    @APIResponse(responseCode = "404", description = "No such workflow in this workspace")
+    public Uni<WorkflowExport> export(@PathParam("workspaceId") String workspaceId, @PathParam("id") String id) {
+        WorkspaceRole.require(identity, workspaceId, WorkspaceRole.VIEWER);
+        return service.export(uuid(workspaceId, "Workspace"), uuid(id, "Workflow"));
+    }
+
+    @POST
+    @Path("/{id}/activate")
+    @Operation(summary = "Activate a workflow: its webhook accepts calls and it can be run")
+    @APIResponse(responseCode = "200", description = "The workflow's summary")
+    @APIResponse(responseCode = "404", description = "No such workflow in this workspace")
+    public Uni<WorkflowSummary> activate(@PathParam("workspaceId") String workspaceId, @PathParam("id") String id,
+            RoutingContext rc) {
+        WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
+        return service.setActive(uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), true,
+                AuditContext.of(identity, rc));
+    }
+
+    @POST
+    @Path("/{id}/deactivate")
+    @Operation(summary = "Deactivate a workflow: its webhook answers 404 and it cannot be run; executions stay")
+    @APIResponse(responseCode = "200", description = "The workflow's summary")
+    @APIResponse(responseCode = "404", description = "No such workflow in this workspace")
+    public Uni<WorkflowSummary> deactivate(@PathParam("workspaceId") String workspaceId, @PathParam("id") String id,
+            RoutingContext rc) {
+        WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
+        return service.setActive(uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), false,
+                AuditContext.of(identity, rc));
+    }
+
+    @POST
+    @Path("/{id}/run")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @ResponseStatus(202)
+    @Operation(summary = "Run the workflow's current version now with {\"input\": any JSON}")
+    @APIResponse(responseCode = "202", description = "{executionId}")
+    @APIResponse(responseCode = "400", description = "Malformed JSON or no body")
+    @APIResponse(responseCode = "403", description = "Role too weak (editor needed)")
+    @APIResponse(responseCode = "404", description = "No such workflow in this workspace")
+    @APIResponse(responseCode = "409", description = "The workflow is deactivated")
+    @APIResponse(responseCode = "413", description = "Input larger than the webhook body limit")
+    public Uni<ExecutionAccepted> run(@PathParam("workspaceId") String workspaceId, @PathParam("id") String id,
+            RunRequest body, RoutingContext rc) {
+        WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
+        return executions.run(uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), body,
+                AuditContext.of(identity, rc));
     }
 
     @GET

@@ -1,7 +1,9 @@
 package io.medhook.workflow.workflow;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.medhook.common.Ids;
 import io.medhook.common.audit.AuditChange;
 import io.medhook.common.audit.AuditContext;
@@ -11,6 +13,7 @@ import io.medhook.common.problem.MedhookException;
 import io.medhook.common.secrets.Aead;
 import io.medhook.common.secrets.KeyEncryption;
 import io.medhook.workflow.WorkflowConfig;
+import io.medhook.workflow.definition.NodeDefinition;
 import io.medhook.workflow.definition.WorkflowDefinition;
 import io.medhook.workflow.definition.WorkflowValidator;
 import io.quarkus.hibernate.reactive.panache.Panache;
@@ -20,15 +23,24 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** Workflows and their immutable versions, per workspace. Owns the transactions; every change is audited. */
 @ApplicationScoped
 public class WorkflowService {
 
     public static final String WEBHOOK_PATH = "/api/v1/webhooks/";
+    private static final Set<String> CREDENTIAL_HEADERS = Set.of("authorization", "proxy-authorization", "cookie",
+            "set-cookie", "x-api-key", "api-key", "apikey");
+    private static final Pattern CREDENTIAL_HEADER_PARTS = Pattern.compile(
+            "auth|token|secret|passw|key|cookie|session|signature|credential|bearer");
 
     private final ObjectMapper json;
     private final KeyEncryption kek;
@@ -41,6 +53,30 @@ public class WorkflowService {
     }
 
     public Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit) {
+        return create(workspaceId, def, audit, null);
+    }
+
+    /**
+     * Creates a workflow from an exported document: validated like a create, with a new id and a new webhook URL;
+     * audited as {@code workflow.create} with {@code "via": "import"}.
+     */
+    public Uni<WorkflowView> importWorkflow(UUID workspaceId, WorkflowExport doc, AuditContext audit) {
+        if (doc == null) {
+            throw MedhookException.badRequest("An exported workflow document is required");
+        }
+        if (!WorkflowExport.FORMAT.equals(doc.format())) {
+            throw MedhookException.badRequest("format must be " + WorkflowExport.FORMAT);
+        }
+        if (doc.definition() == null) {
+            throw MedhookException.badRequest("definition is required");
+        }
+        WorkflowDefinition d = doc.definition();
+        WorkflowDefinition def = doc.name() == null ? d
+                : new WorkflowDefinition(doc.name(), d.trigger(), d.nodes(), d.edges());
+        return create(workspaceId, def, audit, "import");
+    }
+
+    private Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit, String via) {
         WorkflowValidator.validate(def);
         UUID id = Ids.uuidV7();
         String token = Ids.randomToken(32);
@@ -63,7 +99,7 @@ public class WorkflowService {
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.create", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                            AuditChange.created(WorkflowAudit.of(w, def))))))
+                            createdChange(WorkflowAudit.of(w, def), via)))))
                     .map(x -> view(w, def, token));
         });
     }
@@ -110,6 +146,69 @@ public class WorkflowService {
                     "workflow.delete", "workflow", id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
                     AuditChange.deleted(before))));
         })));
+    }
+
+    /**
+     * Activates or deactivates a workflow. A deactivated workflow's webhook answers 404 and it cannot be run; setting
+     * the state it already has changes nothing and is not audited.
+     */
+    public Uni<WorkflowSummary> setActive(UUID workspaceId, UUID id, boolean active, AuditContext audit) {
+        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> {
+            if (w.active == active) {
+                return Uni.createFrom().item(w);
+            }
+            return current(w).chain(def -> {
+                WorkflowAudit before = WorkflowAudit.of(w, def);
+                w.active = active;
+                w.updatedAt = Instant.now();
+                return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
+                        active ? "workflow.activate" : "workflow.deactivate", "workflow", id.toString(),
+                        workspaceId.toString(), AuditEvent.Outcome.success,
+                        AuditChange.updated(before, WorkflowAudit.of(w, def))))).replaceWith(w);
+            });
+        })).map(w -> new WorkflowSummary(w.id.toString(), w.name, w.currentVersion, w.active, w.createdAt,
+                w.updatedAt));
+    }
+
+    /** The current version as a self-contained document: no webhook token, credential header values left out. */
+    public Uni<WorkflowExport> export(UUID workspaceId, UUID id) {
+        return Panache.withSession(() -> find(workspaceId, id).chain(w -> current(w).map(def -> {
+            List<WorkflowExport.Redacted> redacted = new ArrayList<>();
+            List<NodeDefinition> nodes = new ArrayList<>();
+            for (NodeDefinition n : def.nodes()) {
+                ObjectNode params = n.params() == null ? null : n.params().deepCopy();
+                JsonNode headers = params == null ? null : params.get("headers");
+                if (headers instanceof ObjectNode h) {
+                    List<String> names = new ArrayList<>();
+                    h.fieldNames().forEachRemaining(names::add);
+                    for (String name : names) {
+                        if (credentialHeader(name)) {
+                            h.put(name, "");
+                            redacted.add(new WorkflowExport.Redacted(n.id(), name));
+                        }
+                    }
+                }
+                nodes.add(new NodeDefinition(n.id(), n.type(), params));
+            }
+            WorkflowDefinition copy = new WorkflowDefinition(w.name, def.trigger(), nodes, def.edgesOrEmpty());
+            return new WorkflowExport(WorkflowExport.FORMAT, w.name, copy, w.currentVersion,
+                    redacted.isEmpty() ? null : redacted);
+        })));
+    }
+
+    /** Headers that carry credentials: their values never leave the service in an export. */
+    static boolean credentialHeader(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return CREDENTIAL_HEADERS.contains(n) || CREDENTIAL_HEADER_PARTS.matcher(n).find();
+    }
+
+    private static Map<String, Object> createdChange(WorkflowAudit after, String via) {
+        if (via == null) {
+            return AuditChange.created(after);
+        }
+        Map<String, Object> change = new LinkedHashMap<>(AuditChange.created(after));
+        change.put("via", via);
+        return change;
     }
 
     /** Parses a stored definition. */

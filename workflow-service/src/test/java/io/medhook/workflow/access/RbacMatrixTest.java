@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 class RbacMatrixTest {
 
     private static final String WF = "/api/v1/workspaces/{workspaceId}/workflows";
+    private static final String EX = "/api/v1/workspaces/{workspaceId}/executions";
     private static final Set<Caller> EDITORS = EnumSet.of(OWNER, ADMIN, EDITOR);
     private static final Set<Caller> VIEWERS = EnumSet.of(OWNER, ADMIN, EDITOR, VIEWER);
     private static final String CRED = "/api/v1/workspaces/{workspaceId}/credentials";
@@ -56,6 +57,14 @@ class RbacMatrixTest {
                 UUID.randomUUID());
     }
 
+    private static String exportDocument() {
+        return """
+                {"format": "medhook.workflow/v1", "name": "imported-%s", "version": 3,
+                 "definition": {"name": "x", "trigger": {"type": "webhook"},
+                   "nodes": [{"id": "send", "type": "http", "params": {"method": "POST", "url": "http://127.0.0.2:9/in"}}],
+                   "edges": []}}""".formatted(UUID.randomUUID());
+    }
+
     static List<RbacMatrix.Endpoint> endpoints(String execution, String credential) {
         return List.of(
                 RbacMatrix.workspace("POST", CRED, RbacMatrixTest::credentialBody, EDITORS),
@@ -68,8 +77,16 @@ class RbacMatrixTest {
                 RbacMatrix.workspace("GET", WF, null, VIEWERS),
                 RbacMatrix.workspace("GET", WF + "/{id}", null, VIEWERS),
                 RbacMatrix.workspace("PUT", WF + "/{id}", RbacMatrixTest::workflowBody, EDITORS),
-                RbacMatrix.workspace("GET", "/api/v1/workspaces/{workspaceId}/executions/{id}", null, VIEWERS)
+                RbacMatrix.workspace("GET", WF + "/{id}/export", null, VIEWERS),
+                RbacMatrix.workspace("POST", WF + "/import", RbacMatrixTest::exportDocument, EDITORS),
+                RbacMatrix.workspace("POST", WF + "/{id}/deactivate", null, EDITORS),
+                RbacMatrix.workspace("POST", WF + "/{id}/activate", null, EDITORS),
+                RbacMatrix.workspace("POST", WF + "/{id}/run", RbacMatrix.json("{\"input\": {\"n\": 1}}"), EDITORS),
+                RbacMatrix.workspace("GET", EX, null, VIEWERS),
+                RbacMatrix.workspace("GET", EX + "/{id}", null, VIEWERS).with("id", execution),
+                RbacMatrix.workspace("POST", EX + "/{id}/rerun", RbacMatrix.json("{\"from\": \"start\"}"), EDITORS)
                         .with("id", execution),
+                RbacMatrix.workspace("POST", EX + "/{id}/cancel", null, EDITORS).with("id", execution),
                 RbacMatrix.instance("GET", "/internal/v1/usage", null, EnumSet.of(SERVICE)),
                 // last: deleting the workflow leaves later callers a 404, which still shows they were let through
                 RbacMatrix.workspace("DELETE", CRED + "/{id}", null, EDITORS).with("id", credential),
