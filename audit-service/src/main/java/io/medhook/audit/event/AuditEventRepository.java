@@ -35,8 +35,11 @@ class AuditEventRepository {
             + "resource_type, resource_id, workspace_id, outcome, request_id, source_address, user_agent, change, "
             + "prev_hash, hash";
 
-    private static final String INSERT = "insert into audit_event (" + COLUMNS + ") values "
-            + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
+    /** A whole batch in one statement: one array per column, zipped by unnest (one row per index). */
+    private static final String INSERT = "insert into audit_event (" + COLUMNS + ") select * from unnest("
+            + "$1::bigint[], $2::uuid[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], "
+            + "$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], "
+            + "$16::text[], $17::text[])";
 
     private final Pool pool;
 
@@ -73,14 +76,41 @@ class AuditEventRepository {
     }
 
     Uni<Void> insert(SqlConnection conn, List<StoredEvent> events) {
-        List<Tuple> batch = new ArrayList<>(events.size());
-        for (StoredEvent e : events) {
-            batch.add(Tuple.from(Arrays.asList(e.seq(), e.id(), e.occurredAt().atOffset(ZoneOffset.UTC),
-                    e.actorType(), e.actorId(), e.actorName(), e.action(), e.resourceType(), e.resourceId(),
-                    e.workspaceId(), e.outcome(), e.requestId(), e.sourceAddress(), e.userAgent(), e.change(),
-                    e.prevHash(), e.hash())));
+        int n = events.size();
+        Long[] seq = new Long[n];
+        UUID[] id = new UUID[n];
+        OffsetDateTime[] occurredAt = new OffsetDateTime[n];
+        String[][] text = new String[14][n];
+        for (int i = 0; i < n; i++) {
+            StoredEvent e = events.get(i);
+            seq[i] = e.seq();
+            id[i] = e.id();
+            occurredAt[i] = e.occurredAt().atOffset(ZoneOffset.UTC);
+            text[0][i] = e.actorType();
+            text[1][i] = e.actorId();
+            text[2][i] = e.actorName();
+            text[3][i] = e.action();
+            text[4][i] = e.resourceType();
+            text[5][i] = e.resourceId();
+            text[6][i] = e.workspaceId();
+            text[7][i] = e.outcome();
+            text[8][i] = e.requestId();
+            text[9][i] = e.sourceAddress();
+            text[10][i] = e.userAgent();
+            text[11][i] = e.change();
+            text[12][i] = e.prevHash();
+            text[13][i] = e.hash();
         }
-        return conn.preparedQuery(INSERT).executeBatch(batch).replaceWithVoid();
+        List<Object> args = new ArrayList<>(17);
+        args.add(seq);
+        args.add(id);
+        args.add(occurredAt);
+        args.addAll(Arrays.asList((Object[]) text));
+        return conn.preparedQuery(INSERT).execute(Tuple.from(args)).invoke(rows -> {
+            if (rows.rowCount() != n) {
+                throw new IllegalStateException("inserted " + rows.rowCount() + " audit events of " + n);
+            }
+        }).replaceWithVoid();
     }
 
     Uni<Void> updateHead(SqlConnection conn, ChainHead head) {

@@ -19,9 +19,10 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Appends batches of events to the hash chain. One transaction per batch: lock the chain head, drop ids already
- * stored, give the rest the next seqs and their hashes, insert them, move the head. Concurrent batches queue on the
- * head lock, so seqs stay gapless and every event links to the one before it.
+ * Appends batches of events to the hash chain. The canonical form of each event is computed first; then one
+ * transaction per batch: lock the chain head and find the ids already stored (pipelined: one round trip), give the
+ * rest the next seqs and their hashes, insert them in one statement and move the head (pipelined: one round trip). Concurrent batches queue on the head lock, so
+ * seqs stay gapless and every event links to the one before it.
  * <p>
  * Logs counts only: events may hold names and addresses.
  */
@@ -62,20 +63,29 @@ public class AuditIngestService {
         if (unique.isEmpty()) {
             return Uni.createFrom().item(new IngestResult(0, 0));
         }
-        return repository.pool().withTransaction(conn -> repository.lockHead(conn)
-                .chain(head -> repository.existingIds(conn, unique.keySet()).chain(existing -> {
-                    List<StoredEvent> rows = link(head, unique.values(), existing);
+        // the canonical form holds neither seq nor hashes: compute it before taking the head lock, so the lock is held
+        // for the SHA-256 links and the SQL only
+        List<Unlinked> pending = new ArrayList<>(unique.size());
+        for (StoredEvent e : unique.values()) {
+            pending.add(new Unlinked(e, ChainHash.canonical(e)));
+        }
+        // lockHead and existingIds are pipelined on the connection (both sent at once): PostgreSQL runs the select only
+        // after the lock is granted, with a new snapshot (read committed), so it sees what the previous holder committed
+        return repository.pool().withTransaction(conn -> Uni.combine().all()
+                .unis(repository.lockHead(conn), repository.existingIds(conn, unique.keySet())).asTuple()
+                .chain(locked -> {
+                    List<StoredEvent> rows = link(locked.getItem1(), pending, locked.getItem2());
                     IngestResult result = new IngestResult(rows.size(),
                             inBatchDuplicates + unique.size() - rows.size());
                     if (rows.isEmpty()) {
                         return Uni.createFrom().item(result);
                     }
                     StoredEvent last = rows.get(rows.size() - 1);
-                    return repository.insert(conn, rows)
-                            .chain(() -> repository.updateHead(conn,
-                                    new AuditEventRepository.ChainHead(last.seq(), last.hash())))
+                    // pipelined as well; a failed insert fails the transaction, so the head cannot move without it
+                    return Uni.combine().all().unis(repository.insert(conn, rows), repository.updateHead(conn,
+                            new AuditEventRepository.ChainHead(last.seq(), last.hash()))).discardItems()
                             .replaceWith(result);
-                })))
+                }))
                 .invoke(result -> {
                     accepted.increment(result.accepted());
                     duplicates.increment(result.duplicates());
@@ -83,29 +93,29 @@ public class AuditIngestService {
                 });
     }
 
+    /** An event in stored form (seq and hashes not set yet) with its canonical JSON. */
+    private record Unlinked(StoredEvent event, String canonical) {
+    }
+
     /** Gives the events not stored yet their seqs and chain hashes, in batch order. */
-    private static List<StoredEvent> link(AuditEventRepository.ChainHead head, Iterable<StoredEvent> events,
+    private static List<StoredEvent> link(AuditEventRepository.ChainHead head, List<Unlinked> events,
             Set<UUID> existing) {
-        List<StoredEvent> rows = new ArrayList<>();
+        List<StoredEvent> rows = new ArrayList<>(events.size());
         long seq = head.seq();
         String prev = head.hash();
-        for (StoredEvent e : events) {
+        for (Unlinked u : events) {
+            StoredEvent e = u.event();
             if (existing.contains(e.id())) {
                 continue;
             }
             seq++;
-            StoredEvent unlinked = withChain(e, seq, prev, null);
-            String hash = ChainHash.hash(prev, ChainHash.canonical(unlinked));
-            rows.add(withChain(e, seq, prev, hash));
+            String hash = ChainHash.hash(prev, u.canonical());
+            rows.add(new StoredEvent(seq, e.id(), e.occurredAt(), e.actorType(), e.actorId(), e.actorName(),
+                    e.action(), e.resourceType(), e.resourceId(), e.workspaceId(), e.outcome(), e.requestId(),
+                    e.sourceAddress(), e.userAgent(), e.change(), prev, hash));
             prev = hash;
         }
         return rows;
-    }
-
-    private static StoredEvent withChain(StoredEvent e, long seq, String prevHash, String hash) {
-        return new StoredEvent(seq, e.id(), e.occurredAt(), e.actorType(), e.actorId(), e.actorName(), e.action(),
-                e.resourceType(), e.resourceId(), e.workspaceId(), e.outcome(), e.requestId(), e.sourceAddress(),
-                e.userAgent(), e.change(), prevHash, hash);
     }
 
     /** Checks every event and brings it to its stored form; the first problem refuses the whole batch. */
