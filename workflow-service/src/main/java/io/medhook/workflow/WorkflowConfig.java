@@ -52,6 +52,22 @@ public interface WorkflowConfig {
 
         /** Identifies this replica in leases; random when not set. */
         Optional<String> workerId();
+
+        /**
+         * Step error types that are transient and retried within the execution: sandbox-service busy (503/429) or
+         * unreachable, a connection to the destination that could not be made. A script's own error, a limit or an
+         * HTTP error answer is not retried.
+         */
+        @WithDefault("sandbox_unavailable,connection_error")
+        List<String> retryOn();
+
+        /** Attempts of a step in all (the first included) when it fails with an error type in {@code retry-on}. */
+        @WithDefault("4")
+        int stepAttempts();
+
+        /** Wait before the second attempt; it doubles for each further attempt (with jitter), at most 10 times. */
+        @WithDefault("500ms")
+        Duration retryBackoff();
     }
 
     interface Egress {

@@ -23,6 +23,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -193,7 +194,7 @@ public class ExecutionEngine {
         return store.stepStarted(c.id(), node.id())
                 .chain(() -> runner == null
                         ? Uni.createFrom().failure(new StepFailure("internal", "no runner for this node type"))
-                        : runner.run(node, input, c.id()))
+                        : withRetries(runner, node, input, c))
                 .onItem().transformToUni(output -> {
                     outputs.put(node.id(), output);
                     return store.stepSucceeded(c.id(), node.id(),
@@ -209,6 +210,23 @@ public class ExecutionEngine {
                     return store.stepFailed(c.id(), node.id(), sf.type(), msg)
                             .chain(() -> Uni.createFrom().failure(new FailedStep(node.id(), sf.type())));
                 });
+    }
+
+    /**
+     * Runs a step, again after a transient failure (error types in {@code retry-on}: the sandbox busy or unreachable,
+     * a connection not made) up to {@code step-attempts} times with exponential back-off and jitter. Repeated HTTP
+     * requests carry the same idempotency key, so a receiver that saw an earlier attempt can tell.
+     */
+    private Uni<JsonNode> withRetries(NodeRunner runner, NodeDefinition node, JsonNode input,
+            ExecutionStore.Claimed c) {
+        Uni<JsonNode> attempt = Uni.createFrom().deferred(() -> runner.run(node, input, c.id()));
+        int attempts = config.stepAttempts();
+        if (attempts <= 1) {
+            return attempt;
+        }
+        Duration first = config.retryBackoff();
+        return attempt.onFailure(f -> f instanceof StepFailure sf && config.retryOn().contains(sf.type()))
+                .retry().withBackOff(first, first.multipliedBy(10)).withJitter(0.2).atMost(attempts - 1);
     }
 
     private Uni<Void> finish(ExecutionStore.Claimed c, String status, String errorType, String message) {

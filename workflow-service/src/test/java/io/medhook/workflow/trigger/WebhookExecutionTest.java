@@ -215,6 +215,52 @@ class WebhookExecutionTest {
         assertTrue(receiver.hits().stream().noneMatch(h -> h.path().equals("/never")));
     }
 
+    @Test
+    void aConnectionThatFailsIsRetriedUntilTheDestinationAnswers() throws Exception {
+        String ws = newWorkspace();
+        String t = token(ws, "editor");
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1,
+                java.net.InetAddress.getByName("127.0.0.2"))) {
+            port = probe.getLocalPort();
+        }
+        // nothing listens on the port for 1.2 s: the attempts at about 0 and 0.5 s fail with connection_error, the one
+        // at about 1.5 s (back-off 0.5 s, doubling) reaches it
+        JsonPath wf = create(ws, t, httpWorkflow("http://127.0.0.2:" + port + "/late"));
+        String eid = trigger(wf.getString("webhookUrl"), "{\"n\": 1}");
+        Thread.sleep(1200);
+        com.sun.net.httpserver.HttpServer late = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.2", port), 0);
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+        late.createContext("/", ex -> {
+            seen.incrementAndGet();
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+        });
+        late.start();
+        try {
+            JsonPath ex = awaitTerminal(ws, t, eid);
+            assertEquals("succeeded", ex.getString("status"), "retried after the connection failed");
+            assertEquals(1, seen.get(), "the destination got the request once it listened");
+        } finally {
+            late.stop(0);
+        }
+    }
+
+    @Test
+    void anErrorAnswerIsNotRetried() throws Exception {
+        // an HTTP error answer is not transient: the step fails at once, the destination is asked once
+        String ws = newWorkspace();
+        String t = token(ws, "editor");
+        try (HttpReceiver failing = HttpReceiver.start("127.0.0.2")) {
+            failing.respond(h -> new HttpReceiver.Reply(500, Map.of(), "{}"));
+            JsonPath wf = create(ws, t, httpWorkflow(failing.url("/once")));
+            JsonPath ex = awaitTerminal(ws, t, trigger(wf.getString("webhookUrl"), "{}"));
+            assertEquals("http_error", ex.getString("steps[0].error.type"));
+            assertEquals(1, failing.hits().size(), "an error answer is not retried");
+        }
+    }
+
     private static String path(JsonPath wf) {
         String url = wf.getString("webhookUrl");
         return url.substring(url.indexOf("/api/v1/webhooks/"));
