@@ -121,6 +121,27 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
     }
 
     public void start(String s) throws IOException {
+        start(s, s);
+    }
+
+    /**
+     * Starts another process of {@code service} named {@code replica} (its own port and log file, the service's
+     * database and secrets), as a second replica of a deployment would run.
+     */
+    public void startReplica(String replica, String service) throws IOException {
+        ports.putIfAbsent(replica, freePort());
+        start(replica, service);
+    }
+
+    /** Ends a process at once, without a shutdown (SIGKILL, like {@code kill -9}). */
+    public synchronized void kill(String name) throws InterruptedException {
+        Process p = processes.remove(name);
+        if (p != null) {
+            p.destroyForcibly().waitFor();
+        }
+    }
+
+    private void start(String name, String s) throws IOException {
         Path jar = root.resolve(s).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar + " is missing: package the services first (./mvnw verify does)");
@@ -128,7 +149,7 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
         ProcessBuilder pb = new ProcessBuilder(javaBin, "-Xmx384m", "-jar", jar.toString());
         Map<String, String> env = pb.environment();
         env.put("QUARKUS_PROFILE", "local");
-        env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(s)));
+        env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(name)));
         env.put("MEDHOOK_SECRETS_LOCAL_DIR", state.resolve("secrets").toString());
         env.put("MEDHOOK_SECURITY_AUTH_URL", url("auth-service"));
         env.put("MEDHOOK_AUDIT_CLIENT_URL", url("audit-service"));
@@ -150,8 +171,8 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
             }
         }
         pb.redirectErrorStream(true);
-        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(s + ".log").toFile()));
-        processes.put(s, pb.start());
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(name + ".log").toFile()));
+        processes.put(name, pb.start());
     }
 
     public void stop(String s) throws InterruptedException {
