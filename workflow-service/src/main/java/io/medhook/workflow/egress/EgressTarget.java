@@ -63,6 +63,11 @@ record EgressTarget(URI uri, boolean tls, String host, int port, String pathAndQ
             String raw = uri.getRawAuthority();
             String rawHost = raw.startsWith("[") || raw.lastIndexOf(':') < 0 ? raw
                     : raw.substring(0, raw.lastIndexOf(':'));
+            String rawPort = rawHost.length() == raw.length() ? "" : raw.substring(rawHost.length() + 1);
+            if (rawPort.matches("-[0-9]+") || rawPort.matches("[0-9]+")
+                    && (rawPort.length() > 5 || Integer.parseInt(rawPort) == 0 || Integer.parseInt(rawPort) > 65535)) {
+                throw blocked("the URL's port is not valid");
+            }
             String problem = rawHost.contains("%") || rawHost.startsWith("[") ? null
                     : hostProblem(EgressPolicy.normaliseHost(rawHost));
             throw blocked(problem != null ? problem : "the URL has no usable host (percent-encoded or malformed host)");

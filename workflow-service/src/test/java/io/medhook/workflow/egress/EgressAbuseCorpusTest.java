@@ -279,7 +279,7 @@ class EgressAbuseCorpusTest {
                 c("NAT64 well-known prefix", Stage.ADDRESS, "http://[64:ff9b::7f00:1]:" + p + "/", "loopback"),
                 c("NAT64 local-use prefix", Stage.ADDRESS, "http://[64:ff9b:1::7f00:1]:" + p + "/", "loopback"),
                 c("6to4", Stage.ADDRESS, "http://[2002:7f00:1::]:" + p + "/", "loopback"),
-                c("IPv6 link-local with zone", Stage.URL, "http://[fe80::1%25eth0]:" + p + "/", ""),
+                c("IPv6 link-local with zone", Stage.URL, "http://[fe80::1%25eth0]:" + p + "/", "zone"),
                 c("IPv6 link-local", Stage.ADDRESS, "http://[fe80::1]:" + p + "/", "link-local"),
                 c("IPv6 unique-local fc00", Stage.ADDRESS, "http://[fc00::1]:" + p + "/", "unique-local"),
                 c("IPv6 unique-local fd", Stage.ADDRESS, "http://[fd12:3456:789a::1]:" + p + "/", "unique-local"),
@@ -345,8 +345,8 @@ class EgressAbuseCorpusTest {
                 c("one slash", Stage.URL, "http:/127.0.0.1:" + p + "/", "no host"),
                 c("no slashes", Stage.URL, "http:127.0.0.1:" + p + "/", "no host"),
                 c("scheme-relative", Stage.SCHEME, "//127.0.0.1:" + p + "/", "only http and https"),
-                c("double port", Stage.URL, "http://127.0.0.1:" + p + ":80/", ""),
-                c("bracketed IPv6 as user info", Stage.URL, "http://[::1]@example.com/", ""),
+                c("double port", Stage.URL, "http://127.0.0.1:" + p + ":80/", "not valid"),
+                c("bracketed IPv6 as user info", Stage.URL, "http://[::1]@example.com/", "not valid"),
                 // schemes
                 c("upper-case scheme", Stage.ADDRESS, "HTTP://127.0.0.1:" + p + "/", "loopback"),
                 c("mixed-case https", Stage.ADDRESS, "hTtPs://127.0.0.1:" + p + "/", "loopback"),
@@ -376,8 +376,8 @@ class EgressAbuseCorpusTest {
                 // ports
                 c("port 0", Stage.URL, "http://127.0.0.2:0/", "port"),
                 c("port 65536", Stage.URL, "http://127.0.0.2:65536/", "port"),
-                c("huge port", Stage.URL, "http://127.0.0.2:99999999999/", ""),
-                c("negative port", Stage.URL, "http://127.0.0.2:-1/", ""),
+                c("huge port", Stage.URL, "http://127.0.0.2:99999999999/", "port"),
+                c("negative port", Stage.URL, "http://127.0.0.2:-1/", "port"),
                 c("empty port", Stage.URL, "http://127.0.0.2:/", "port"),
                 // long names
                 c("label longer than 63", Stage.NAME, "http://" + "a".repeat(64) + ".example/", "not valid"),
