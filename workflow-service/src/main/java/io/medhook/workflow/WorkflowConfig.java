@@ -88,5 +88,12 @@ public interface WorkflowConfig {
         /** Redirects followed (each one checked again). */
         @WithDefault("5")
         int maxRedirects();
+
+        /**
+         * How often each replica re-reads the stored allow-list (admin API): a change takes effect on every replica
+         * within this time.
+         */
+        @WithDefault("5s")
+        Duration allowListRefresh();
     }
 }

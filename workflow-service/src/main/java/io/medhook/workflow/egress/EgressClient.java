@@ -12,36 +12,54 @@ import io.vertx.mutiny.core.http.HttpClient;
 import io.vertx.mutiny.core.http.HttpClientResponse;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The one way workflows reach the network. http/https only; the host is resolved once, every resolved address is
  * checked by {@link EgressPolicy}, and the connection goes to the checked address (Host header and TLS SNI keep the
  * name), so DNS rebinding cannot slip a different address in; each redirect is checked the same way; response size
- * and time are bounded.
+ * and time are bounded. Which destinations are refused before any connection, and why, is listed in the
+ * service README ("Egress"); {@code EgressAbuseCorpusTest} sends the abuse corpus through this class.
  */
 @ApplicationScoped
 public class EgressClient {
 
+    /** Name resolution; a seam so tests can play DNS rebinding. The default is {@link InetAddress#getAllByName}. */
+    interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
     private static final Set<String> DROPPED_HEADERS = Set.of("host", "content-length", "connection",
             "transfer-encoding", "upgrade", "proxy-connection", "keep-alive", "te", "trailer");
+    /** Not carried to another origin by a redirect. */
+    private static final Set<String> ORIGIN_BOUND_HEADERS = Set.of("authorization", "proxy-authorization", "cookie");
 
     private final Vertx vertx;
     private final HttpClient client;
-    private final EgressPolicy policy;
+    private final Supplier<EgressPolicy> policy;
+    private final Resolver resolver;
     private final WorkflowConfig.Egress config;
 
-    public EgressClient(Vertx vertx, WorkflowConfig config) {
+    @Inject
+    public EgressClient(Vertx vertx, WorkflowConfig config, EgressAllowList allowList) {
+        this(vertx, config.egress(), allowList::policy, InetAddress::getAllByName);
+    }
+
+    EgressClient(Vertx vertx, WorkflowConfig.Egress config, Supplier<EgressPolicy> policy, Resolver resolver) {
         this.vertx = vertx;
-        this.config = config.egress();
-        this.policy = EgressPolicy.fromConfig(this.config.allowedCidrs());
+        this.config = config;
+        this.policy = policy;
+        this.resolver = resolver;
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setForceSni(true)
                 .setVerifyHost(true)
@@ -55,45 +73,33 @@ public class EgressClient {
         client.closeAndAwait();
     }
 
+    /** The policy in force now (environment and stored allow-list merged). */
     public EgressPolicy policy() {
-        return policy;
+        return policy.get();
     }
 
     public Uni<EgressResponse> send(String method, String url, Map<String, String> headers, byte[] body) {
-        return send(method, url, headers, body, 0)
+        EgressTarget target;
+        try {
+            target = EgressTarget.parse(url);
+        } catch (EgressException e) {
+            return Uni.createFrom().failure(e);
+        }
+        return send(method, target, headers, body, 0)
                 .ifNoItem().after(config.timeout())
                 .failWith(() -> new EgressException("timeout", "the request did not complete in time"));
     }
 
-    private Uni<EgressResponse> send(String method, String url, Map<String, String> headers, byte[] body,
+    private Uni<EgressResponse> send(String method, EgressTarget target, Map<String, String> headers, byte[] body,
             int redirects) {
-        URI uri;
-        try {
-            uri = URI.create(url);
-        } catch (IllegalArgumentException e) {
-            return Uni.createFrom().failure(new EgressException("egress_blocked", "the URL is not valid"));
-        }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            return Uni.createFrom().failure(new EgressException("egress_blocked", "only http and https are allowed"));
-        }
-        String host = uri.getHost();
-        if (host == null || host.isEmpty() || uri.getRawUserInfo() != null) {
-            return Uni.createFrom().failure(new EgressException("egress_blocked", "the URL has no usable host"));
-        }
-        String bareHost = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        boolean tls = scheme.equals("https");
-        int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
-        String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        return resolve(bareHost).chain(address -> {
+        return resolve(target.host()).chain(address -> {
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.valueOf(method))
-                    .setHost(bareHost)
-                    .setPort(port)
-                    .setSsl(tls)
-                    .setURI(path)
-                    .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
+                    .setHost(target.host())
+                    .setPort(target.port())
+                    .setSsl(target.tls())
+                    .setURI(target.pathAndQuery())
+                    .setServer(SocketAddress.inetSocketAddress(target.port(), address.getHostAddress()))
                     .setFollowRedirects(false);
             headers.forEach((k, v) -> {
                 if (!DROPPED_HEADERS.contains(k.toLowerCase(Locale.ROOT))) {
@@ -109,13 +115,32 @@ public class EgressClient {
                         if (isRedirect(resp.statusCode()) && location != null) {
                             return discard(resp).chain(() -> {
                                 if (redirects >= config.maxRedirects()) {
-                                    return Uni.createFrom().failure(
-                                            new EgressException("egress_blocked", "too many redirects"));
+                                    return Uni.createFrom().failure(new EgressException(EgressException.BLOCKED,
+                                            "too many redirects (at most " + config.maxRedirects() + ")"));
                                 }
-                                String next = uri.resolve(location).toString();
+                                EgressTarget next;
+                                try {
+                                    next = EgressTarget.parse(target.uri().resolve(new URI(location)).toString());
+                                } catch (URISyntaxException | IllegalArgumentException e) {
+                                    return Uni.createFrom().failure(new EgressException(EgressException.BLOCKED,
+                                            "a redirect's location is not valid"));
+                                } catch (EgressException e) {
+                                    return Uni.createFrom().failure(new EgressException(e.type(),
+                                            "a redirect was refused: " + e.getMessage()));
+                                }
                                 boolean toGet = resp.statusCode() == 303
                                         || (resp.statusCode() <= 302 && !"GET".equals(method) && !"HEAD".equals(method));
-                                return send(toGet ? "GET" : method, next, headers, toGet ? null : body, redirects + 1);
+                                Map<String, String> nextHeaders = headers;
+                                if (!target.sameOrigin(next)) {
+                                    nextHeaders = new LinkedHashMap<>();
+                                    for (var h : headers.entrySet()) {
+                                        if (!ORIGIN_BOUND_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                                            nextHeaders.put(h.getKey(), h.getValue());
+                                        }
+                                    }
+                                }
+                                return send(toGet ? "GET" : method, next, nextHeaders, toGet ? null : body,
+                                        redirects + 1);
                             });
                         }
                         return read(resp);
@@ -125,17 +150,22 @@ public class EgressClient {
 
     /** Resolves once and checks every address; returns the first, which the connection will use. */
     private Uni<InetAddress> resolve(String host) {
+        EgressPolicy current = policy.get();
         return vertx.executeBlocking(Uni.createFrom().item(() -> {
             InetAddress[] all;
             try {
-                all = InetAddress.getAllByName(host);
+                all = resolver.resolve(host);
             } catch (UnknownHostException e) {
                 throw new EgressException("connection_error", "the host name does not resolve");
             }
+            if (all == null || all.length == 0) {
+                throw new EgressException("connection_error", "the host name does not resolve");
+            }
             for (InetAddress a : all) {
-                if (!policy.permits(a)) {
-                    throw new EgressException("egress_blocked",
-                            "the destination resolves to an address that is not allowed");
+                EgressPolicy.Block b = current.blocked(host, a);
+                if (b != null) {
+                    throw new EgressException(EgressException.BLOCKED,
+                            "the destination resolves to an address that is not allowed: " + b.reason());
                 }
             }
             return all[0];

@@ -6,6 +6,9 @@ package io.medhook.workflow.egress;
  */
 public class EgressException extends RuntimeException {
 
+    /** The error type of every refused destination. */
+    public static final String BLOCKED = "egress_blocked";
+
     private final String type;
 
     public EgressException(String type, String message) {

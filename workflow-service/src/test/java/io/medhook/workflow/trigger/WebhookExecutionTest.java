@@ -173,6 +173,24 @@ class WebhookExecutionTest {
     }
 
     @Test
+    void everyKindOfRefusalFailsTheStepWithEgressBlockedAndNeverEchoesTheUrl() throws Exception {
+        String ws = newWorkspace();
+        String t = token(ws, "editor");
+        int p = canary.port();
+        for (String url : List.of("http://0x7f000001:" + p + "/hex", "http://canary.localhost:" + p + "/name",
+                "http://metadata.google.internal/computeMetadata/v1/", "http://[::1]:" + p + "/v6",
+                "http://127.0.0.1:" + p + "/fhir/Patient?mrn=4711&access_token=s3cr3t")) {
+            JsonPath wf = create(ws, t, httpWorkflow(url));
+            JsonPath ex = awaitTerminal(ws, t, trigger(wf.getString("webhookUrl"), "{}"));
+            assertEquals("egress_blocked", ex.getString("steps[0].error.type"), url);
+            String message = ex.getString("steps[0].error.message");
+            assertTrue(message != null && !message.contains("s3cr3t") && !message.contains("4711")
+                    && !message.contains("127.0.0.1") && !message.contains("metadata.google"), message);
+        }
+        assertEquals(List.of(), canary.hits(), "nothing reached the loopback canary");
+    }
+
+    @Test
     void redirectsToBlockedAddressesAreBlocked() throws Exception {
         String ws = newWorkspace();
         String t = token(ws, "editor");
