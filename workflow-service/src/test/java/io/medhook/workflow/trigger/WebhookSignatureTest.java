@@ -174,6 +174,26 @@ class WebhookSignatureTest {
     }
 
     @Test
+    void aDeletedSigningCredentialRefusesEveryCall() throws Exception {
+        String ws = newWorkspace();
+        String t = token(ws, "editor");
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        String cred = credential(ws, t, b64(key)); // the whsec_ prefix is optional
+        JsonPath wf = createWorkflow(ws, t, Map.of("scheme", "standard-webhooks", "credentialId", cred))
+                .then().statusCode(201).extract().jsonPath();
+        Fixture f = new Fixture(wf.getString("id"), path(wf), key, b64(key));
+        String id = "msg_d";
+        long ts = now();
+        Map<String, String> headers = Map.of("webhook-id", id, "webhook-timestamp", "" + ts, "webhook-signature",
+                "v1," + b64(hmac(key, id + "." + ts + "." + BODY)));
+        send(f, headers).then().statusCode(202);
+        given().auth().oauth2(t).delete("/api/v1/workspaces/" + ws + "/credentials/" + cred).then().statusCode(204);
+        rejected(send(f, headers), "the signature cannot be verified");
+        assertEquals(1, executions(f.workflowId));
+    }
+
+    @Test
     void aWorkflowWithoutASignatureCheckStillAcceptsUnsignedCalls() throws Exception {
         String ws = newWorkspace();
         String t = token(ws, "editor");
