@@ -21,6 +21,33 @@ public interface WorkflowConfig {
 
     Credentials credentials();
 
+    Schedule schedule();
+
+    interface Schedule {
+        /** Whether this replica looks for due schedule ticks (every replica may: each tick fires once in all). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the scheduler looks for due ticks. */
+        @WithDefault("1s")
+        Duration interval();
+
+        /**
+         * How late a tick may be found and still count as on time: older ticks are "missed" (a {@code skip} schedule
+         * drops them, a {@code catch-up} schedule fires them).
+         */
+        @WithDefault("60s")
+        Duration misfireThreshold();
+
+        /** Most missed ticks a {@code catch-up} schedule fires at once after a downtime (the latest ones). */
+        @WithDefault("100")
+        int catchUpLimit();
+
+        /** Schedules claimed per transaction. */
+        @WithDefault("50")
+        int batchSize();
+    }
+
     interface Credentials {
         /** Credentials re-wrapped per transaction by the key-encryption key rotation job. */
         @WithDefault("100")

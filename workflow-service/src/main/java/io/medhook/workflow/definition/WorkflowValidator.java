@@ -2,6 +2,7 @@ package io.medhook.workflow.definition;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.medhook.common.problem.MedhookException;
+import io.medhook.workflow.schedule.CronSchedule;
 import java.net.URI;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ public final class WorkflowValidator {
 
     public static final Set<String> NODE_TYPES = Set.of("code", "http");
     public static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
+    public static final Set<String> SIGNATURE_SCHEMES = Set.of("standard-webhooks", "hmac-sha256");
+    public static final Set<String> MISSED = Set.of("skip", "catch-up");
     static final int MAX_NODES = 200;
     static final int MAX_SOURCE_CHARS = 256 * 1024;
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
@@ -39,11 +42,7 @@ public final class WorkflowValidator {
         } else if (def.name().length() > 200) {
             errors.add(error(null, "name", "is longer than 200 characters"));
         }
-        if (def.trigger() == null || def.trigger().type() == null) {
-            errors.add(error(null, "trigger.type", "is required"));
-        } else if (!"webhook".equals(def.trigger().type())) {
-            errors.add(error(null, "trigger.type", "must be webhook"));
-        }
+        trigger(def.trigger(), errors);
         if (def.nodes() == null || def.nodes().isEmpty()) {
             errors.add(error(null, "nodes", "at least one node is required"));
             throw invalid(errors);
@@ -106,6 +105,80 @@ public final class WorkflowValidator {
             throw invalid(errors);
         }
         return dag;
+    }
+
+    private static void trigger(TriggerDefinition t, List<Map<String, String>> errors) {
+        if (t == null || t.type() == null) {
+            errors.add(error(null, "trigger.type", "is required"));
+            return;
+        }
+        switch (t.type()) {
+            case "webhook" -> {
+                if (t.cron() != null || t.timeZone() != null || t.missed() != null) {
+                    errors.add(error(null, "trigger", "cron, timeZone and missed belong to a schedule trigger"));
+                }
+                if (t.signature() != null) {
+                    signature(t.signature(), errors);
+                }
+            }
+            case "schedule" -> {
+                if (t.signature() != null) {
+                    errors.add(error(null, "trigger.signature", "belongs to a webhook trigger"));
+                }
+                try {
+                    CronSchedule.parse(t.cron(), "UTC");
+                } catch (IllegalArgumentException e) {
+                    errors.add(error(null, "trigger.cron", e.getMessage()));
+                }
+                if (t.timeZone() != null) {
+                    try {
+                        CronSchedule.parse("0 0 * * *", t.timeZone());
+                    } catch (IllegalArgumentException e) {
+                        errors.add(error(null, "trigger.timeZone", e.getMessage()));
+                    }
+                }
+                if (t.missed() != null && !MISSED.contains(t.missed())) {
+                    errors.add(error(null, "trigger.missed", "must be skip or catch-up"));
+                }
+            }
+            default -> errors.add(error(null, "trigger.type", "must be webhook or schedule"));
+        }
+    }
+
+    private static void signature(TriggerDefinition.Signature s, List<Map<String, String>> errors) {
+        if (s.scheme() == null || !SIGNATURE_SCHEMES.contains(s.scheme())) {
+            errors.add(error(null, "trigger.signature.scheme", "must be standard-webhooks or hmac-sha256"));
+        }
+        if (s.credentialId() == null) {
+            errors.add(error(null, "trigger.signature.credentialId", "is required (a webhook_secret credential)"));
+        } else {
+            try {
+                java.util.UUID.fromString(s.credentialId());
+            } catch (IllegalArgumentException e) {
+                errors.add(error(null, "trigger.signature.credentialId", "is not a credential id"));
+            }
+        }
+        if ("standard-webhooks".equals(s.scheme()) && s.header() != null) {
+            errors.add(error(null, "trigger.signature.header",
+                    "standard-webhooks uses webhook-id, webhook-timestamp and webhook-signature"));
+        }
+        if (s.header() != null && !s.header().matches("[A-Za-z0-9!#$%&'*+.^_`|~\\-]{1,128}")) {
+            errors.add(error(null, "trigger.signature.header", "must be an HTTP header name"));
+        }
+        if ("hmac-sha256".equals(s.scheme()) && s.toleranceSeconds() != null) {
+            errors.add(error(null, "trigger.signature.toleranceSeconds",
+                    "applies to standard-webhooks only (hmac-sha256 signs no timestamp)"));
+        }
+        if (s.toleranceSeconds() != null && (s.toleranceSeconds() < 1 || s.toleranceSeconds() > 3600)) {
+            errors.add(error(null, "trigger.signature.toleranceSeconds", "must be between 1 and 3600"));
+        }
+    }
+
+    /** A 422 naming one field, for checks that need the database (a credential reference). */
+    public static MedhookException invalidField(String field, String message) {
+        List<Map<String, String>> errors = new ArrayList<>();
+        errors.add(error(null, field, message));
+        return invalid(errors);
     }
 
     /**

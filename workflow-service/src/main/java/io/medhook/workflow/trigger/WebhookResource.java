@@ -17,7 +17,10 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
-/** Inbound webhooks. The unguessable token in the path is the credential; the answer is 202 with the execution id. */
+/**
+ * Inbound webhooks. The unguessable token in the path is the credential (plus, when the trigger asks for it, a signature
+ * over the raw body bytes read here); the answer is 202 with the execution id.
+ */
 @Path("/api/v1/webhooks")
 @PermitAll
 public class WebhookResource {
@@ -42,6 +45,7 @@ public class WebhookResource {
     @Operation(summary = "Trigger a workflow: the payload is stored encrypted and an execution is queued")
     @APIResponse(responseCode = "202", description = "{executionId}")
     @APIResponse(responseCode = "400", description = "A JSON body that is not valid JSON")
+    @APIResponse(responseCode = "401", description = "The trigger requires a signature and it is missing or wrong")
     @APIResponse(responseCode = "404", description = "No active workflow has this webhook URL")
     @APIResponse(responseCode = "413", description = "Body larger than the limit")
     public Uni<Accepted> trigger(@PathParam("token") String token, byte[] body, RoutingContext rc) {

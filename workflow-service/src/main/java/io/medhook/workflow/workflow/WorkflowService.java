@@ -13,9 +13,13 @@ import io.medhook.common.problem.MedhookException;
 import io.medhook.common.secrets.Aead;
 import io.medhook.common.secrets.KeyEncryption;
 import io.medhook.workflow.WorkflowConfig;
+import io.medhook.workflow.credential.Credential;
+import io.medhook.workflow.credential.CredentialType;
 import io.medhook.workflow.definition.NodeDefinition;
+import io.medhook.workflow.definition.TriggerDefinition;
 import io.medhook.workflow.definition.WorkflowDefinition;
 import io.medhook.workflow.definition.WorkflowValidator;
+import io.medhook.workflow.schedule.WorkflowSchedules;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -82,7 +86,8 @@ public class WorkflowService {
         String token = Ids.randomToken(32);
         byte[] dataKey = Aead.newKey();
         Instant now = Instant.now();
-        return kek.wrap(dataKey, keyContext(workspaceId, id)).chain(wrapped -> {
+        return Panache.withSession(() -> checkTrigger(workspaceId, def))
+                .chain(() -> kek.wrap(dataKey, keyContext(workspaceId, id))).chain(wrapped -> {
             Workflow w = new Workflow();
             w.id = id;
             w.workspaceId = workspaceId;
@@ -96,6 +101,7 @@ public class WorkflowService {
             w.updatedAt = now;
             WorkflowVersion v = version(id, 1, def, audit, now);
             return Panache.withTransaction(() -> w.persist().chain(() -> v.persist())
+                    .chain(() -> WorkflowSchedules.sync(id, workspaceId, def.trigger(), now))
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.create", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
@@ -122,13 +128,15 @@ public class WorkflowService {
     public Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit) {
         WorkflowValidator.validate(def);
         Instant now = Instant.now();
-        return Panache.withTransaction(() -> find(workspaceId, id).chain(w -> current(w).chain(previous -> {
+        return Panache.withTransaction(() -> checkTrigger(workspaceId, def).chain(() -> find(workspaceId, id))
+                .chain(w -> current(w).chain(previous -> {
             WorkflowAudit before = WorkflowAudit.of(w, previous);
             w.currentVersion = w.currentVersion + 1;
             w.name = def.name().strip();
             w.updatedAt = now;
             WorkflowVersion v = version(id, w.currentVersion, def, audit, now);
-            return v.persist().chain(() -> Panache.getSession())
+            return v.persist().chain(() -> WorkflowSchedules.sync(id, workspaceId, def.trigger(), now))
+                    .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.update", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
                             AuditChange.updated(before, WorkflowAudit.of(w, def)))))
@@ -142,7 +150,7 @@ public class WorkflowService {
             WorkflowAudit before = WorkflowAudit.of(w, def);
             w.deletedAt = Instant.now();
             w.active = false;
-            return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
+            return WorkflowSchedules.remove(id).chain(() -> Panache.getSession()).chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
                     "workflow.delete", "workflow", id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
                     AuditChange.deleted(before))));
         })));
@@ -161,7 +169,8 @@ public class WorkflowService {
                 WorkflowAudit before = WorkflowAudit.of(w, def);
                 w.active = active;
                 w.updatedAt = Instant.now();
-                return Panache.getSession().chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
+                Uni<Void> schedule = active ? WorkflowSchedules.resume(id, w.updatedAt) : Uni.createFrom().voidItem();
+                return schedule.chain(() -> Panache.getSession()).chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit,
                         active ? "workflow.activate" : "workflow.deactivate", "workflow", id.toString(),
                         workspaceId.toString(), AuditEvent.Outcome.success,
                         AuditChange.updated(before, WorkflowAudit.of(w, def))))).replaceWith(w);
@@ -218,6 +227,29 @@ public class WorkflowService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored workflow definition is unreadable", e);
         }
+    }
+
+    /**
+     * A signature check must name a {@code webhook_secret} credential of the same workspace (422 on
+     * {@code trigger.signature.credentialId} otherwise; another workspace's credential is "not found" here too).
+     */
+    private static Uni<Void> checkTrigger(UUID workspaceId, WorkflowDefinition def) {
+        TriggerDefinition.Signature sig = def.trigger() == null ? null : def.trigger().signature();
+        if (sig == null) {
+            return Uni.createFrom().voidItem();
+        }
+        UUID credentialId = UUID.fromString(sig.credentialId());
+        return Credential.<Credential>find("id = ?1 and workspaceId = ?2", credentialId, workspaceId).firstResult()
+                .invoke(c -> {
+                    if (c == null) {
+                        throw WorkflowValidator.invalidField("trigger.signature.credentialId",
+                                "no credential of this workspace has this id");
+                    }
+                    if (!CredentialType.WEBHOOK_SECRET.id().equals(c.type)) {
+                        throw WorkflowValidator.invalidField("trigger.signature.credentialId",
+                                "must be a webhook_secret credential");
+                    }
+                }).replaceWithVoid();
     }
 
     private Uni<Workflow> find(UUID workspaceId, UUID id) {

@@ -23,7 +23,7 @@ class WorkflowValidatorTest {
     }
 
     private static WorkflowDefinition def(List<NodeDefinition> nodes, List<EdgeDefinition> edges) {
-        return new WorkflowDefinition("w", new TriggerDefinition("webhook"), nodes, edges);
+        return new WorkflowDefinition("w", TriggerDefinition.webhook(), nodes, edges);
     }
 
     @SuppressWarnings("unchecked")
