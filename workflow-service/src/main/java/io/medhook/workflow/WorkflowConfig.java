@@ -77,6 +77,10 @@ public interface WorkflowConfig {
         @WithDefault("30s")
         Duration lease();
 
+        /** The longest a wait node may wait (at most 7 days, the bound validation applies on save). */
+        @WithDefault("7d")
+        Duration maxWait();
+
         /** Identifies this replica in leases; random when not set. */
         Optional<String> workerId();
 

@@ -20,12 +20,21 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowValidator {
 
-    public static final Set<String> NODE_TYPES = Set.of("code", "http");
+    public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait");
+    public static final Set<String> CONDITION_OPS = Set.of("eq", "ne", "gt", "lt", "exists");
+    public static final Set<String> LOOP_BODY_TYPES = Set.of("code", "http");
+    /** Upper bound of a loop's {@code maxItems}. */
+    public static final int MAX_LOOP_ITEMS = 1000;
+    /** Upper bound of a wait node's {@code seconds} (7 days); the engine may be configured lower. */
+    public static final long MAX_WAIT_SECONDS = 7L * 24 * 3600;
+    private static final Pattern DOT_PATH = Pattern.compile("[^.]{1,128}(\\.[^.]{1,128}){0,31}");
     public static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
     public static final Set<String> SIGNATURE_SCHEMES = Set.of("standard-webhooks", "hmac-sha256");
     public static final Set<String> MISSED = Set.of("skip", "catch-up");
     static final int MAX_NODES = 200;
     static final int MAX_SOURCE_CHARS = 256 * 1024;
+    private static final Pattern UUID_TEXT = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
 
     private WorkflowValidator() {
@@ -62,12 +71,15 @@ public final class WorkflowValidator {
                 errors.add(error(n.id(), "id", "is used by more than one node"));
             }
             if (n.type() == null || !NODE_TYPES.contains(n.type())) {
-                errors.add(error(n.id(), "type", "unknown node type; known types: code, http"));
+                errors.add(error(n.id(), "type", "unknown node type; known types: code, condition, http, loop, wait"));
                 continue;
             }
             switch (n.type()) {
                 case "code" -> code(n, errors);
                 case "http" -> http(n, errors);
+                case "condition" -> condition(n, errors);
+                case "loop" -> loop(n, errors);
+                case "wait" -> waitNode(n, errors);
                 default -> throw new IllegalStateException();
             }
         }
@@ -91,6 +103,19 @@ public final class WorkflowValidator {
             }
             if (!seenEdges.add(e.from() + "\u0000" + e.to())) {
                 errors.add(error(e.from(), where, "duplicate edge"));
+            }
+            String fromType = typeOf(def, e.from());
+            if ("condition".equals(fromType) && e.when() == null) {
+                errors.add(error(e.from(), where + ".when",
+                        "edges out of a condition must be labelled \"when\": true or false"));
+            } else if (fromType != null && !"condition".equals(fromType) && e.when() != null) {
+                errors.add(error(e.from(), where + ".when", "only edges out of a condition carry \"when\""));
+            }
+        }
+        for (NodeDefinition n : def.nodes()) {
+            if (n != null && "condition".equals(n.type()) && n.id() != null
+                    && edges.stream().noneMatch(e -> e != null && n.id().equals(e.from()))) {
+                errors.add(error(n.id(), "edges", "a condition needs at least one outgoing edge with \"when\""));
             }
         }
         if (!errors.isEmpty()) {
@@ -210,6 +235,96 @@ public final class WorkflowValidator {
         }
     }
 
+    private static String typeOf(WorkflowDefinition def, String id) {
+        return def.nodes().stream().filter(n -> n != null && id.equals(n.id())).map(NodeDefinition::type)
+                .findFirst().orElse(null);
+    }
+
+    /** Declarative: {@code {"field": "a.b", "op": "eq|ne|gt|lt|exists", "value": …}} against the node's input. */
+    private static void condition(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode field = p == null ? null : p.get("field");
+        if (field == null || !field.isTextual() || !DOT_PATH.matcher(field.asText()).matches()) {
+            errors.add(error(n.id(), "params.field", "a dot path into the input (e.g. body.status) is required"));
+        }
+        JsonNode op = p == null ? null : p.get("op");
+        if (op == null || !op.isTextual() || !CONDITION_OPS.contains(op.asText())) {
+            errors.add(error(n.id(), "params.op", "must be one of eq, ne, gt, lt, exists"));
+        } else if (!"exists".equals(op.asText()) && (p.get("value") == null)) {
+            errors.add(error(n.id(), "params.value", "is required for " + op.asText()));
+        } else if (Set.of("gt", "lt").contains(op.asText()) && !p.get("value").isNumber()
+                && !p.get("value").isTextual()) {
+            errors.add(error(n.id(), "params.value", "must be a number or a string for " + op.asText()));
+        }
+        unknownParams(n, Set.of("field", "op", "value"), errors);
+    }
+
+    /** {@code {"items": "body.list", "maxItems": 1000, "body": {"type": "http"|"code", "params": {…}}}}. */
+    private static void loop(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode items = p == null ? null : p.get("items");
+        if (items == null || !items.isTextual() || !DOT_PATH.matcher(items.asText()).matches()) {
+            errors.add(error(n.id(), "params.items", "a dot path into the input to an array is required"));
+        }
+        JsonNode max = p == null ? null : p.get("maxItems");
+        if (max != null && (!max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX_LOOP_ITEMS)) {
+            errors.add(error(n.id(), "params.maxItems", "must be an integer from 1 to " + MAX_LOOP_ITEMS));
+        }
+        JsonNode body = p == null ? null : p.get("body");
+        if (body == null || !body.isObject() || !body.path("type").isTextual()
+                || !LOOP_BODY_TYPES.contains(body.path("type").asText())) {
+            errors.add(error(n.id(), "params.body.type", "the loop body must be a code or http node"));
+        } else {
+            JsonNode bp = body.get("params");
+            NodeDefinition inner = new NodeDefinition(n.id(), body.get("type").asText(),
+                    bp != null && bp.isObject() ? (com.fasterxml.jackson.databind.node.ObjectNode) bp : null);
+            List<Map<String, String>> innerErrors = new ArrayList<>();
+            if ("code".equals(inner.type())) {
+                code(inner, innerErrors);
+            } else {
+                http(inner, innerErrors);
+            }
+            innerErrors.forEach(e -> errors.add(error(n.id(), "params.body." + e.get("field"), e.get("message"))));
+        }
+        unknownParams(n, Set.of("items", "maxItems", "body"), errors);
+    }
+
+    private static void waitNode(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode s = n.params() == null ? null : n.params().get("seconds");
+        if (s == null || !s.isIntegralNumber() || s.asLong() < 1 || s.asLong() > MAX_WAIT_SECONDS) {
+            errors.add(error(n.id(), "params.seconds", "must be an integer from 1 to " + MAX_WAIT_SECONDS));
+        }
+        unknownParams(n, Set.of("seconds"), errors);
+    }
+
+    private static void unknownParams(NodeDefinition n, Set<String> known, List<Map<String, String>> errors) {
+        if (n.params() != null) {
+            n.params().fieldNames().forEachRemaining(f -> {
+                if (!known.contains(f)) {
+                    errors.add(error(n.id(), "params." + f, "unknown parameter"));
+                }
+            });
+        }
+    }
+
+    /** The credential ids of the nodes (http nodes and http loop bodies) by node id, for the check on save. */
+    public static Map<String, java.util.UUID> credentialRefs(WorkflowDefinition def) {
+        Map<String, java.util.UUID> refs = new LinkedHashMap<>();
+        for (NodeDefinition n : def.nodes()) {
+            JsonNode p = n.params();
+            JsonNode c = null;
+            if ("http".equals(n.type()) && p != null) {
+                c = p.get("credentialId");
+            } else if ("loop".equals(n.type()) && p != null && "http".equals(p.path("body").path("type").asText())) {
+                c = p.path("body").path("params").get("credentialId");
+            }
+            if (c != null && c.isTextual()) {
+                refs.put(n.id(), java.util.UUID.fromString(c.asText()));
+            }
+        }
+        return refs;
+    }
+
     private static void code(NodeDefinition n, List<Map<String, String>> errors) {
         JsonNode src = n.params() == null ? null : n.params().get("source");
         if (src == null || !src.isTextual() || src.asText().isBlank()) {
@@ -241,6 +356,12 @@ public final class WorkflowValidator {
                 errors.add(error(n.id(), "params.url", "is not a valid URL"));
             }
         }
+        JsonNode credential = p == null ? null : p.get("credentialId");
+        if (credential != null && !credential.isNull()) {
+            if (!credential.isTextual() || !UUID_TEXT.matcher(credential.asText()).matches()) {
+                errors.add(error(n.id(), "params.credentialId", "must be the id of a credential"));
+            }
+        }
         JsonNode headers = p == null ? null : p.get("headers");
         if (headers != null && !headers.isNull()) {
             if (!headers.isObject()) {
@@ -255,7 +376,7 @@ public final class WorkflowValidator {
         }
     }
 
-    private static Map<String, String> error(String node, String field, String message) {
+    public static Map<String, String> error(String node, String field, String message) {
         Map<String, String> m = new LinkedHashMap<>();
         if (node != null) {
             m.put("node", node.length() > 64 ? node.substring(0, 64) + "…" : node);
@@ -265,7 +386,7 @@ public final class WorkflowValidator {
         return m;
     }
 
-    private static MedhookException invalid(List<Map<String, String>> errors) {
+    public static MedhookException invalid(List<Map<String, String>> errors) {
         Map<String, String> first = errors.get(0);
         String where = first.containsKey("node") ? "node '" + first.get("node") + "': " : "";
         return MedhookException.validation("The workflow is not valid: " + where + first.get("field") + " "

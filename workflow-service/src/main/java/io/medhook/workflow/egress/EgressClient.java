@@ -79,19 +79,31 @@ public class EgressClient {
     }
 
     public Uni<EgressResponse> send(String method, String url, Map<String, String> headers, byte[] body) {
+        return send(method, url, headers, body, Set.of());
+    }
+
+    /**
+     * Like {@link #send(String, String, Map, byte[])}; {@code originBound} names further headers (a credential's API
+     * key header, say) that, like {@code Authorization} and {@code Cookie}, are not sent on to another origin when the
+     * destination redirects there.
+     */
+    public Uni<EgressResponse> send(String method, String url, Map<String, String> headers, byte[] body,
+            Set<String> originBound) {
+        Set<String> bound = new java.util.HashSet<>(ORIGIN_BOUND_HEADERS);
+        originBound.forEach(h -> bound.add(h.toLowerCase(Locale.ROOT)));
         EgressTarget target;
         try {
             target = EgressTarget.parse(url);
         } catch (EgressException e) {
             return Uni.createFrom().failure(e);
         }
-        return send(method, target, headers, body, 0)
+        return send(method, target, headers, body, Set.copyOf(bound), 0)
                 .ifNoItem().after(config.timeout())
                 .failWith(() -> new EgressException("timeout", "the request did not complete in time"));
     }
 
     private Uni<EgressResponse> send(String method, EgressTarget target, Map<String, String> headers, byte[] body,
-            int redirects) {
+            Set<String> originBound, int redirects) {
         return resolve(target.host()).chain(address -> {
             RequestOptions options = new RequestOptions()
                     .setMethod(HttpMethod.valueOf(method))
@@ -134,13 +146,13 @@ public class EgressClient {
                                 if (!target.sameOrigin(next)) {
                                     nextHeaders = new LinkedHashMap<>();
                                     for (var h : headers.entrySet()) {
-                                        if (!ORIGIN_BOUND_HEADERS.contains(h.getKey().toLowerCase(Locale.ROOT))) {
+                                        if (!originBound.contains(h.getKey().toLowerCase(Locale.ROOT))) {
                                             nextHeaders.put(h.getKey(), h.getValue());
                                         }
                                     }
                                 }
                                 return send(toGet ? "GET" : method, next, nextHeaders, toGet ? null : body,
-                                        redirects + 1);
+                                        originBound, redirects + 1);
                             });
                         }
                         return read(resp);

@@ -23,7 +23,7 @@ public class CodeNodeRunner implements NodeRunner {
     }
 
     @Override
-    public Uni<JsonNode> run(NodeDefinition node, JsonNode input, UUID executionId) {
+    public Uni<JsonNode> run(NodeDefinition node, JsonNode input, StepContext context) {
         return sandbox.run(node.params().get("source").asText(), input)
                 .onFailure().transform(e -> new StepFailure("sandbox_unavailable",
                         "sandbox-service could not run the script"))

@@ -156,20 +156,37 @@ public class ExecutionEngine {
                     byte[] key = t.getItem2();
                     JsonNode input = read(PayloadCrypto.unseal(key, c.id(), PayloadCrypto.inputSlot(), c.inputEnc()));
                     Map<String, JsonNode> outputs = new ConcurrentHashMap<>();
+                    Set<String> skipped = ConcurrentHashMap.newKeySet();
+                    Set<String> waiting = ConcurrentHashMap.newKeySet();
                     for (ExecutionStore.StepRow s : t.getItem3()) {
                         if ("succeeded".equals(s.status())) {
                             outputs.put(s.nodeId(), read(PayloadCrypto.unseal(key, c.id(),
                                     PayloadCrypto.outputSlot(s.nodeId()), s.outputEnc())));
+                        } else if ("skipped".equals(s.status())) {
+                            skipped.add(s.nodeId());
+                        } else if ("waiting".equals(s.status())) {
+                            waiting.add(s.nodeId());
                         }
                     }
                     Dag dag = dags.computeIfAbsent(c.workflowId() + ":" + c.version(), k -> Dag.of(def));
                     Map<String, NodeDefinition> nodes = new HashMap<>();
                     def.nodes().forEach(n -> nodes.put(n.id(), n));
+                    Map<String, Boolean> labels = new HashMap<>();
+                    def.edgesOrEmpty().forEach(e -> labels.put(e.from() + "\u0000" + e.to(), e.when()));
                     return Multi.createFrom().iterable(dag.order())
-                            .onItem().transformToUniAndConcatenate(nodeId -> outputs.containsKey(nodeId)
-                                    ? Uni.createFrom().voidItem()
-                                    : unlessCancelled(c).chain(() -> step(c, key, nodes.get(nodeId),
-                                            inputFor(nodeId, dag, input, outputs), outputs)))
+                            .onItem().transformToUniAndConcatenate(nodeId -> {
+                                if (outputs.containsKey(nodeId) || skipped.contains(nodeId)) {
+                                    return Uni.createFrom().voidItem();
+                                }
+                                if (!live(nodeId, dag, nodes, labels, outputs)) {
+                                    skipped.add(nodeId);
+                                    return store.stepSkipped(c.id(), nodeId);
+                                }
+                                JsonNode in = inputFor(nodeId, dag, nodes, input, outputs);
+                                return unlessCancelled(c).chain(() -> "wait".equals(nodes.get(nodeId).type())
+                                        ? waitStep(c, key, nodes.get(nodeId), in, outputs, waiting.contains(nodeId))
+                                        : step(c, key, nodes.get(nodeId), in, outputs));
+                            })
                             .collect().last()
                             .chain(() -> finish(c, "succeeded", null, null))
                             .onFailure(FailedStep.class).recoverWithUni(f -> {
@@ -177,8 +194,64 @@ public class ExecutionEngine {
                                 return finish(c, "failed", fs.type, "step " + fs.nodeId + " failed: " + fs.type);
                             })
                             .onFailure(Cancelled.class).recoverWithUni(f -> finish(c, "cancelled", null,
-                                    "cancelled on request"));
+                                    "cancelled on request"))
+                            .onFailure(Parked.class).recoverWithUni(f -> Uni.createFrom().voidItem());
                 });
+    }
+
+    /**
+     * Whether a node runs: a first node always; any other when at least one incoming edge is taken, i.e. its source
+     * succeeded and, for an edge out of a condition, the edge's {@code when} equals the condition's result. A node
+     * none of whose edges is taken is recorded {@code skipped} (and so, transitively, is what only it feeds).
+     */
+    private static boolean live(String nodeId, Dag dag, Map<String, NodeDefinition> nodes,
+            Map<String, Boolean> labels, Map<String, JsonNode> outputs) {
+        List<String> preds = dag.predecessors(nodeId);
+        if (preds.isEmpty()) {
+            return true;
+        }
+        for (String p : preds) {
+            JsonNode out = outputs.get(p);
+            if (out == null) {
+                continue;
+            }
+            Boolean when = labels.get(p + "\u0000" + nodeId);
+            if (when == null || ("condition".equals(nodes.get(p).type())
+                    && when == out.path("result").asBoolean(false))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A {@code wait} node. The first time: the step is recorded {@code waiting}, the execution goes to
+     * {@code waiting} with {@code resume_at} and gives up its lease and worker slot ({@link Parked} ends the walk).
+     * When it is claimed again (due, or asked to cancel, which the check before the step handles) the step succeeds
+     * with its input as output and the walk goes on.
+     */
+    private Uni<Void> waitStep(ExecutionStore.Claimed c, byte[] key, NodeDefinition node, JsonNode input,
+            Map<String, JsonNode> outputs, boolean alreadyWaited) {
+        if (alreadyWaited) {
+            outputs.put(node.id(), input);
+            return store.stepSucceeded(c.id(), node.id(),
+                    PayloadCrypto.seal(key, c.id(), PayloadCrypto.outputSlot(node.id()), write(input)));
+        }
+        long seconds = node.params().path("seconds").asLong();
+        if (seconds > config.maxWait().toSeconds()) {
+            byte[] msg = PayloadCrypto.seal(key, c.id(), PayloadCrypto.errorSlot(node.id()),
+                    ("seconds is above this instance's maximum wait of " + config.maxWait().toSeconds() + " s")
+                            .getBytes(StandardCharsets.UTF_8));
+            return store.stepStarted(c.id(), node.id())
+                    .chain(() -> store.stepFailed(c.id(), node.id(), "invalid_params", msg))
+                    .chain(() -> Uni.createFrom().failure(new FailedStep(node.id(), "invalid_params")));
+        }
+        return store.park(c.id(), workerId, node.id(), seconds).chain(parked -> {
+            if (!parked) {
+                LOG.warnf("execution %s: lease lost before waiting; another worker owns it", c.id());
+            }
+            return Uni.createFrom().failure(new Parked());
+        });
     }
 
     /** Fails with {@link Cancelled} when someone asked to cancel the execution: checked before every step. */
@@ -194,7 +267,10 @@ public class ExecutionEngine {
         return store.stepStarted(c.id(), node.id())
                 .chain(() -> runner == null
                         ? Uni.createFrom().failure(new StepFailure("internal", "no runner for this node type"))
-                        : withRetries(runner, node, input, c))
+                        : withRetries(() -> runner.run(node, input, new NodeRunner.StepContext(c.id(),
+                                c.workspaceId(), outputs, (itemId, out) -> store.itemSucceeded(c.id(), itemId,
+                                        PayloadCrypto.seal(key, c.id(), PayloadCrypto.outputSlot(itemId),
+                                                write(out)))))))
                 .onItem().transformToUni(output -> {
                     outputs.put(node.id(), output);
                     return store.stepSucceeded(c.id(), node.id(),
@@ -217,9 +293,8 @@ public class ExecutionEngine {
      * a connection not made) up to {@code step-attempts} times with exponential back-off and jitter. Repeated HTTP
      * requests carry the same idempotency key, so a receiver that saw an earlier attempt can tell.
      */
-    private Uni<JsonNode> withRetries(NodeRunner runner, NodeDefinition node, JsonNode input,
-            ExecutionStore.Claimed c) {
-        Uni<JsonNode> attempt = Uni.createFrom().deferred(() -> runner.run(node, input, c.id()));
+    private Uni<JsonNode> withRetries(java.util.function.Supplier<Uni<JsonNode>> run) {
+        Uni<JsonNode> attempt = Uni.createFrom().deferred(run::get);
         int attempts = config.stepAttempts();
         if (attempts <= 1) {
             return attempt;
@@ -261,18 +336,35 @@ public class ExecutionEngine {
         });
     }
 
-    /** Roots get the trigger input; a node with one predecessor gets its output, with several an object by id. */
-    private JsonNode inputFor(String nodeId, Dag dag, JsonNode trigger, Map<String, JsonNode> outputs) {
+    /**
+     * Roots get the trigger input; a node with one predecessor gets its output, with several an object by id of those
+     * that ran (skipped ones are absent). What a condition passes on is its own input, not its result.
+     */
+    private JsonNode inputFor(String nodeId, Dag dag, Map<String, NodeDefinition> nodes, JsonNode trigger,
+            Map<String, JsonNode> outputs) {
         List<String> preds = dag.predecessors(nodeId);
         if (preds.isEmpty()) {
             return trigger;
         }
         if (preds.size() == 1) {
-            return outputs.get(preds.get(0));
+            return passed(nodes.get(preds.get(0)), outputs.get(preds.get(0)));
         }
         ObjectNode o = json.createObjectNode();
-        preds.forEach(p -> o.set(p, outputs.get(p)));
+        preds.forEach(p -> {
+            if (outputs.containsKey(p)) {
+                o.set(p, passed(nodes.get(p), outputs.get(p)));
+            }
+        });
         return o;
+    }
+
+    private static JsonNode passed(NodeDefinition from, JsonNode output) {
+        return "condition".equals(from.type()) ? output.path("input") : output;
+    }
+
+    /** Whether this replica is running the execution now (holds its lease and a worker slot). */
+    public boolean holds(UUID executionId) {
+        return inFlight.contains(executionId);
     }
 
     private JsonNode read(byte[] b) {
@@ -294,6 +386,13 @@ public class ExecutionEngine {
     /** Ends the DAG walk before the next step: the execution was cancelled. */
     private static final class Cancelled extends RuntimeException {
         Cancelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Ends the DAG walk at a wait node: the execution was parked as {@code waiting}. */
+    private static final class Parked extends RuntimeException {
+        Parked() {
             super(null, null, false, false);
         }
     }

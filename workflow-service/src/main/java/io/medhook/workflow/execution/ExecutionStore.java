@@ -225,9 +225,12 @@ public class ExecutionStore {
         return pool.preparedQuery("""
                 update execution e
                    set status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
-                       started_at = coalesce(e.started_at, now()), attempts = e.attempts + 1
+                       started_at = coalesce(e.started_at, now()), attempts = e.attempts + 1,
+                       resume_at = null
                  where e.id in (select id from execution
                                  where status = 'queued' or (status = 'running' and lease_until < now())
+                                    or (status = 'waiting'
+                                        and (resume_at <= now() or cancel_requested_at is not null))
                                  order by created_at
                                  limit $2
                                  for update skip locked)
@@ -283,6 +286,47 @@ public class ExecutionStore {
                    set status = 'running', attempts = execution_step.attempts + 1, started_at = now(),
                        finished_at = null, output_enc = null, error_type = null, error_enc = null""")
                 .execute(Tuple.of(executionId, nodeId)).replaceWithVoid();
+    }
+
+    /** Records a node on a branch that was not taken (or fed only by such nodes). */
+    public Uni<Void> stepSkipped(UUID executionId, String nodeId) {
+        return pool.preparedQuery("""
+                insert into execution_step (execution_id, node_id, status, attempts, started_at, finished_at)
+                values ($1, $2, 'skipped', 0, now(), now())
+                on conflict (execution_id, node_id) do update set status = 'skipped', finished_at = now()""")
+                .execute(Tuple.of(executionId, nodeId)).replaceWithVoid();
+    }
+
+    /** Records one finished loop item ({@code <loop>#<index>}) so a resumed execution does not run it again. */
+    public Uni<Void> itemSucceeded(UUID executionId, String itemId, byte[] outputEnc) {
+        return pool.preparedQuery("""
+                insert into execution_step (execution_id, node_id, status, output_enc, attempts, started_at,
+                                            finished_at)
+                values ($1, $2, 'succeeded', $3, 1, now(), now())
+                on conflict (execution_id, node_id) do update
+                   set status = 'succeeded', output_enc = $3, finished_at = now()""")
+                .execute(Tuple.of(executionId, itemId, io.vertx.core.buffer.Buffer.buffer(outputEnc)))
+                .replaceWithVoid();
+    }
+
+    /**
+     * Parks an execution at a wait node, only while {@code owner} holds its lease: the step is recorded
+     * {@code waiting}, the execution goes to {@code waiting} with {@code resume_at} and its lease is released, in one
+     * transaction. Returns whether it did.
+     */
+    public Uni<Boolean> park(UUID executionId, String owner, String nodeId, long seconds) {
+        return pool.withTransaction(tx -> tx.preparedQuery("""
+                update execution set status = 'waiting', resume_at = now() + make_interval(secs => $3),
+                                     lease_owner = null, lease_until = null
+                 where id = $1 and lease_owner = $2 and status = 'running'""")
+                .execute(Tuple.of(executionId, owner, (double) seconds))
+                .chain(rows -> rows.rowCount() != 1 ? Uni.createFrom().item(false)
+                        : tx.preparedQuery("""
+                                insert into execution_step (execution_id, node_id, status, attempts, started_at)
+                                values ($1, $2, 'waiting', 1, now())
+                                on conflict (execution_id, node_id) do update
+                                   set status = 'waiting', started_at = now(), finished_at = null""")
+                                .execute(Tuple.of(executionId, nodeId)).replaceWith(true)));
     }
 
     public Uni<Void> stepSucceeded(UUID executionId, String nodeId, byte[] outputEnc) {

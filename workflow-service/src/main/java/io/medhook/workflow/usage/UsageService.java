@@ -72,7 +72,8 @@ public class UsageService {
                 });
         Uni<Map<LocalDate, Long>> credits = pool.preparedQuery("""
                 select (date_trunc($1, started_at at time zone 'UTC'))::date as bucket, count(*) as n
-                  from execution_step where started_at >= $2 and started_at < $3 group by 1""")
+                  from execution_step where started_at >= $2 and started_at < $3 and status <> 'skipped'
+                 group by 1""")
                 .execute(window).map(rows -> {
                     Map<LocalDate, Long> m = new HashMap<>();
                     for (Row r : rows) {

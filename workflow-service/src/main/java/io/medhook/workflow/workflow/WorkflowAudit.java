@@ -19,7 +19,7 @@ import java.util.Map;
  * clear, node parameters masked as declared on {@link Node}. The webhook token is never part of it.
  */
 public record WorkflowAudit(String name, int version, boolean active, String trigger, List<Node> nodes,
-        List<EdgeDefinition> edges) {
+        List<Map<String, Object>> edges) {
 
     /**
      * One node. What a user types into a node can hold patient data or credentials, so only its kind and destination
@@ -78,6 +78,18 @@ public record WorkflowAudit(String name, int version, boolean active, String tri
             def.nodes().forEach(n -> nodes.add(Node.of(n)));
         }
         return new WorkflowAudit(w.name, w.currentVersion, w.active,
-                def.trigger() == null ? null : def.trigger().type(), nodes, def.edgesOrEmpty());
+                def.trigger() == null ? null : def.trigger().type(), nodes,
+                def.edgesOrEmpty().stream().map(WorkflowAudit::edge).toList());
+    }
+
+    /** {@code from}, {@code to}, and {@code when} only on the labelled edges out of a condition. */
+    private static Map<String, Object> edge(EdgeDefinition e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("from", e.from());
+        m.put("to", e.to());
+        if (e.when() != null) {
+            m.put("when", e.when());
+        }
+        return m;
     }
 }

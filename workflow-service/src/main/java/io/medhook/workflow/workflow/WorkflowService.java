@@ -80,8 +80,51 @@ public class WorkflowService {
         return create(workspaceId, def, audit, "import");
     }
 
+    /**
+     * The credentials nodes name must exist in the workflow's workspace and be of a type the node can use: 422 naming
+     * node and field otherwise (another workspace's credential is "does not exist", like an unknown id).
+     */
+    private Uni<Void> checkCredentials(UUID workspaceId, WorkflowDefinition def) {
+        Map<String, UUID> refs = WorkflowValidator.credentialRefs(def);
+        if (refs.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return Panache.withSession(() -> io.medhook.workflow.credential.Credential
+                .<io.medhook.workflow.credential.Credential>list("workspaceId = ?1 and id in ?2", workspaceId,
+                        List.copyOf(new java.util.HashSet<>(refs.values()))))
+                .map(found -> {
+                    Map<UUID, String> types = new java.util.HashMap<>();
+                    found.forEach(c -> types.put(c.id, c.type));
+                    List<Map<String, String>> errors = new java.util.ArrayList<>();
+                    refs.forEach((node, id) -> {
+                        String field = def.nodes().stream().filter(n -> n.id().equals(node)).findFirst()
+                                .map(n -> "loop".equals(n.type()) ? "params.body.params.credentialId"
+                                        : "params.credentialId").orElse("params.credentialId");
+                        String type = types.get(id);
+                        if (type == null) {
+                            errors.add(WorkflowValidator.error(node, field,
+                                    "no credential with this id exists in this workspace"));
+                        } else if (io.medhook.workflow.credential.CredentialType.fromId(type)
+                                .filter(io.medhook.workflow.engine.HttpNodeRunner.USABLE::contains).isEmpty()) {
+                            errors.add(WorkflowValidator.error(node, field, "a credential of type " + type
+                                    + " cannot be used by an http node (usable: http_basic, bearer, api_key_header,"
+                                    + " oauth2_client_credentials)"));
+                        }
+                    });
+                    if (!errors.isEmpty()) {
+                        throw WorkflowValidator.invalid(errors);
+                    }
+                    return null;
+                });
+    }
+
     private Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit, String via) {
         WorkflowValidator.validate(def);
+        return checkCredentials(workspaceId, def).chain(() -> createChecked(workspaceId, def, audit, via));
+    }
+
+    private Uni<WorkflowView> createChecked(UUID workspaceId, WorkflowDefinition def, AuditContext audit,
+            String via) {
         UUID id = Ids.uuidV7();
         String token = Ids.randomToken(32);
         byte[] dataKey = Aead.newKey();
@@ -128,8 +171,8 @@ public class WorkflowService {
     public Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit) {
         WorkflowValidator.validate(def);
         Instant now = Instant.now();
-        return Panache.withTransaction(() -> checkTrigger(workspaceId, def).chain(() -> find(workspaceId, id))
-                .chain(w -> current(w).chain(previous -> {
+        return checkCredentials(workspaceId, def).chain(() -> Panache.withTransaction(() -> checkTrigger(workspaceId,
+                def).chain(() -> find(workspaceId, id)).chain(w -> current(w).chain(previous -> {
             WorkflowAudit before = WorkflowAudit.of(w, previous);
             w.currentVersion = w.currentVersion + 1;
             w.name = def.name().strip();
@@ -141,7 +184,7 @@ public class WorkflowService {
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
                             AuditChange.updated(before, WorkflowAudit.of(w, def)))))
                     .replaceWith(w);
-        }))).chain(w -> token(w).map(t -> view(w, def, t)));
+        })))).chain(w -> token(w).map(t -> view(w, def, t)));
     }
 
     /** Deletes a workflow: its webhook stops answering at once; its executions stay readable. */
@@ -187,6 +230,10 @@ public class WorkflowService {
             for (NodeDefinition n : def.nodes()) {
                 ObjectNode params = n.params() == null ? null : n.params().deepCopy();
                 JsonNode headers = params == null ? null : params.get("headers");
+                if (params != null && "loop".equals(n.type())) {
+                    // a loop's http body declares its headers one level down
+                    headers = params.path("body").path("params").get("headers");
+                }
                 if (headers instanceof ObjectNode h) {
                     List<String> names = new ArrayList<>();
                     h.fieldNames().forEachRemaining(names::add);
