@@ -138,6 +138,22 @@ public class AuditQueryService {
         return s == null || s.isEmpty() ? null : s;
     }
 
+    /** A sequence-number query parameter ({@code fromSeq}, {@code toSeq}): null when absent, else a whole number ≥ 1. */
+    static Long seqParameter(String name, String raw) {
+        if (raw == null || raw.isBlank()) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(raw.strip());
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw badParameter(name, "must be a positive whole number");
+    }
+
     static MedhookException badParameter(String name, String problem) {
         return new MedhookException(ErrorKind.BAD_REQUEST, "Query parameter '" + name + "' " + problem,
                 Map.of("parameter", name));

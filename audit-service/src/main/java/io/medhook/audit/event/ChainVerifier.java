@@ -42,8 +42,8 @@ public class ChainVerifier {
     /** Verifies seqs {@code fromSeq..toSeq} (both optional, inclusive) for a caller who may read the audit log. */
     public VerifyReport verify(SecurityIdentity identity, String fromSeq, String toSeq) {
         access.readScope(identity, null);
-        Long from = seq("fromSeq", fromSeq);
-        Long to = seq("toSeq", toSeq);
+        Long from = AuditQueryService.seqParameter("fromSeq", fromSeq);
+        Long to = AuditQueryService.seqParameter("toSeq", toSeq);
         if (from != null && to != null && to < from) {
             throw AuditQueryService.badParameter("toSeq", "must not be smaller than fromSeq");
         }
@@ -110,20 +110,5 @@ public class ChainVerifier {
             return VerifyReport.broken(checked, head.seq(), null, VerifyReport.HEAD_MISMATCH);
         }
         return VerifyReport.intact(checked, from, upper, prev);
-    }
-
-    private static Long seq(String name, String raw) {
-        if (raw == null || raw.isEmpty()) {
-            return null;
-        }
-        try {
-            long v = Long.parseLong(raw);
-            if (v >= 1) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw AuditQueryService.badParameter(name, "must be a positive whole number");
     }
 }

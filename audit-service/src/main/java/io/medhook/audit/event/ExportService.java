@@ -76,8 +76,9 @@ public class ExportService {
             throw AuditQueryService.badParameter("workspaceId",
                     "is required: only the instance owner exports the whole chain");
         }
-        long from = seq("fromSeq", fromSeq, 1);
-        Long to = blank(toSeq) ? null : seq("toSeq", toSeq, 1);
+        Long given = AuditQueryService.seqParameter("fromSeq", fromSeq);
+        long from = given == null ? 1 : given;
+        Long to = AuditQueryService.seqParameter("toSeq", toSeq);
         if (to != null && to < from) {
             throw AuditQueryService.badParameter("toSeq", "must not be smaller than fromSeq");
         }
@@ -259,21 +260,6 @@ public class ExportService {
 
     private static boolean blank(String s) {
         return s == null || s.isBlank();
-    }
-
-    private static long seq(String name, String raw, long min) {
-        if (blank(raw)) {
-            return min;
-        }
-        try {
-            long v = Long.parseLong(raw);
-            if (v >= min) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // refused below
-        }
-        throw AuditQueryService.badParameter(name, "must be a positive whole number");
     }
 
 }
