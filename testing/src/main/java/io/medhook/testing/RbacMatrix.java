@@ -125,7 +125,8 @@ public final class RbacMatrix {
     /**
      * Calls every endpoint as every caller that has a token in {@code tokens} (NONE needs none) and returns the
      * violations, one line each ("METHOD path as CALLER: expected X, got Y"); empty when the matrix holds. Endpoints
-     * run in the order given: put one that ends sessions (logout) last.
+     * run in the order given: put one that ends sessions (logout) last. {@code baseUrl} may end in a slash (as a
+     * {@code @TestHTTPResource} URL does).
      */
     public static List<String> run(String baseUrl, List<Endpoint> endpoints, Map<Caller, String> tokens,
             Map<String, String> parameters) throws IOException, InterruptedException {
@@ -149,7 +150,7 @@ public final class RbacMatrix {
                     throw new IllegalArgumentException("no token for caller " + c);
                 }
                 String body = e.body() == null ? null : e.body().get();
-                HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(withoutSlash(baseUrl) + path))
                         .timeout(Duration.ofSeconds(20))
                         .method(e.method(), body == null ? HttpRequest.BodyPublishers.noBody()
                                 : HttpRequest.BodyPublishers.ofString(body));
@@ -181,7 +182,7 @@ public final class RbacMatrix {
     public static Set<String> uncovered(String baseUrl, List<Endpoint> endpoints, Set<String> publicOperations)
             throws IOException, InterruptedException {
         HttpResponse<String> resp = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(baseUrl + "/q/openapi?format=json")).build(),
+                HttpRequest.newBuilder(URI.create(withoutSlash(baseUrl) + "/q/openapi?format=json")).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (resp.statusCode() != 200) {
             throw new IllegalStateException("no OpenAPI document: " + resp.statusCode());
@@ -208,5 +209,9 @@ public final class RbacMatrix {
             }
         }
         return missing;
+    }
+
+    private static String withoutSlash(String baseUrl) {
+        return baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
     }
 }
