@@ -38,6 +38,9 @@ class ClaimLimitsTest {
     @Inject
     ExecutionStore store;
 
+    @Inject
+    ExecutionEngine engine;
+
     @Test
     void concurrentClaimsNeverExceedTheWorkflowOrWorkspaceLimit() throws Exception {
         String ws = newWorkspace();
@@ -79,5 +82,28 @@ class ClaimLimitsTest {
         store.claim("replica-x", 10, Duration.ofSeconds(60), limits).await().indefinitely();
         assertEquals(5, count("select count(*) from execution where status = 'running' and workspace_id = '" + ws
                 + "'"));
+    }
+
+    @Test
+    void aCrashedReplicasExecutionKeepsItsDeadlineAndTimesOutWhenResumed() throws Exception {
+        String ws = newWorkspace();
+        String t = token(ws, "editor");
+        Map<String, Object> wf = workflow(List.of(node("a", "wait", Map.of("seconds", 1))), List.of());
+        wf.put("settings", Map.of("timeoutSeconds", 1));
+        String eid = run(ws, t, create(ws, t, wf).getString("id"), Map.of());
+        ExecutionStore.Limits limits = engine.limits();
+        List<ExecutionStore.Claimed> first = store.claim("replica-that-dies", 1000, Duration.ofSeconds(1), limits)
+                .await().indefinitely();
+        assertEquals(1, first.stream().filter(c -> c.id().toString().equals(eid)).count());
+        Thread.sleep(1500);
+        ExecutionStore.Claimed again = store.claim(engine.workerId(), 1000, Duration.ofSeconds(30), limits)
+                .await().indefinitely().stream().filter(c -> c.id().toString().equals(eid)).findFirst().orElseThrow();
+        assertEquals(1, count("select count(*) from execution where id = '" + eid
+                + "' and attempts = 2 and deadline_at = started_at + interval '1 second'"), "deadline not moved");
+        engine.run(again).await().indefinitely();
+        assertEquals(1, count("select count(*) from execution where id = '" + eid
+                + "' and status = 'timed_out' and error_type = 'timeout'"));
+        assertEquals(0, count("select count(*) from execution_step where execution_id = '" + eid + "'"),
+                "no step ran after the deadline");
     }
 }
