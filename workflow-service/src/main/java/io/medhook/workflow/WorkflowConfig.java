@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 @ConfigMapping(prefix = "medhook.workflow")
@@ -80,6 +81,26 @@ public interface WorkflowConfig {
         /** The longest a wait node may wait (at most 7 days, the bound validation applies on save). */
         @WithDefault("7d")
         Duration maxWait();
+
+        /**
+         * How long an execution may run, from its first claim, when its workflow sets no
+         * {@code settings.timeoutSeconds}; past it the execution ends {@code timed_out} before its next step.
+         */
+        @WithDefault("1h")
+        Duration executionTimeout();
+
+        /** The longest execution timeout this instance grants, whatever a workflow's settings ask for. */
+        @WithDefault("24h")
+        Duration maxExecutionTimeout();
+
+        /**
+         * Executions of one workspace running at once across all replicas (enforced by the claim); more stay queued.
+         */
+        @WithDefault("50")
+        int workspaceConcurrency();
+
+        /** Per-workspace replacements of {@code workspace-concurrency}, keyed by workspace id. */
+        Map<String, Integer> workspaceConcurrencyOverrides();
 
         /** Identifies this replica in leases; random when not set. */
         Optional<String> workerId();

@@ -27,6 +27,10 @@ public final class WorkflowValidator {
     public static final int MAX_LOOP_ITEMS = 1000;
     /** Upper bound of a wait node's {@code seconds} (7 days); the engine may be configured lower. */
     public static final long MAX_WAIT_SECONDS = 7L * 24 * 3600;
+    /** Upper bound of {@code settings.timeoutSeconds} (7 days); the engine caps it at its configured maximum. */
+    public static final long MAX_TIMEOUT_SECONDS = 7L * 24 * 3600;
+    /** Upper bound of {@code settings.maxConcurrency}. */
+    public static final int MAX_CONCURRENCY = 1000;
     private static final Pattern DOT_PATH = Pattern.compile("[^.]{1,128}(\\.[^.]{1,128}){0,31}");
     public static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
     public static final Set<String> SIGNATURE_SCHEMES = Set.of("standard-webhooks", "hmac-sha256");
@@ -52,6 +56,7 @@ public final class WorkflowValidator {
             errors.add(error(null, "name", "is longer than 200 characters"));
         }
         trigger(def.trigger(), errors);
+        settings(def.settings(), errors);
         if (def.nodes() == null || def.nodes().isEmpty()) {
             errors.add(error(null, "nodes", "at least one node is required"));
             throw invalid(errors);
@@ -295,6 +300,31 @@ public final class WorkflowValidator {
             errors.add(error(n.id(), "params.seconds", "must be an integer from 1 to " + MAX_WAIT_SECONDS));
         }
         unknownParams(n, Set.of("seconds"), errors);
+    }
+
+    /** {@code settings}: an object with at most {@code timeoutSeconds} and {@code maxConcurrency}, both integers. */
+    private static void settings(JsonNode s, List<Map<String, String>> errors) {
+        if (s == null || s.isNull()) {
+            return;
+        }
+        if (!s.isObject()) {
+            errors.add(error(null, "settings", "must be an object"));
+            return;
+        }
+        s.fieldNames().forEachRemaining(f -> {
+            if (!Set.of("timeoutSeconds", "maxConcurrency").contains(f)) {
+                errors.add(error(null, "settings." + f, "unknown setting; known: timeoutSeconds, maxConcurrency"));
+            }
+        });
+        JsonNode t = s.get("timeoutSeconds");
+        if (t != null && !t.isNull()
+                && (!t.isIntegralNumber() || t.asLong() < 1 || t.asLong() > MAX_TIMEOUT_SECONDS)) {
+            errors.add(error(null, "settings.timeoutSeconds", "must be an integer from 1 to " + MAX_TIMEOUT_SECONDS));
+        }
+        JsonNode c = s.get("maxConcurrency");
+        if (c != null && !c.isNull() && (!c.isIntegralNumber() || c.asLong() < 1 || c.asLong() > MAX_CONCURRENCY)) {
+            errors.add(error(null, "settings.maxConcurrency", "must be an integer from 1 to " + MAX_CONCURRENCY));
+        }
     }
 
     private static void unknownParams(NodeDefinition n, Set<String> known, List<Map<String, String>> errors) {

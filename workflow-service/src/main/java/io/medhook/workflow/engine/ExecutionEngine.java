@@ -39,7 +39,8 @@ import org.jboss.logging.Logger;
  * order, and records every step before moving on; a replica that dies mid-run loses its lease and another one resumes
  * at the first step that did not succeed (a re-run from the failed step starts with the original's succeeded steps
  * copied in, and resumes the same way). Before every step it checks whether the execution was asked to stop, and if
- * so marks it {@code cancelled}. Logs carry ids and error types only, never payloads.
+ * so marks it {@code cancelled}, or whether its stored deadline passed, and if so (also after the last step) marks it
+ * {@code timed_out}. The claim applies the per-workflow and per-workspace concurrency limits. Logs carry ids and error types only, never payloads.
  */
 @ApplicationScoped
 public class ExecutionEngine {
@@ -54,6 +55,7 @@ public class ExecutionEngine {
     private final Vertx vertx;
     private final WorkflowConfig.Engine config;
     private final String workerId;
+    private final ExecutionStore.Limits limits;
     private final Map<String, Dag> dags = new ConcurrentHashMap<>();
     private final Map<String, WorkflowDefinition> definitions = new ConcurrentHashMap<>();
     private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
@@ -74,6 +76,9 @@ public class ExecutionEngine {
         this.vertx = vertx;
         this.config = config.engine();
         this.workerId = config.engine().workerId().orElse("worker-" + UUID.randomUUID());
+        this.limits = new ExecutionStore.Limits(config.engine().executionTimeout(),
+                config.engine().maxExecutionTimeout(), config.engine().workspaceConcurrency(),
+                Map.copyOf(config.engine().workspaceConcurrencyOverrides()));
     }
 
     void start(@Observes StartupEvent ev) {
@@ -100,6 +105,11 @@ public class ExecutionEngine {
         return workerId;
     }
 
+    /** The limits this replica's claims apply. */
+    public ExecutionStore.Limits limits() {
+        return limits;
+    }
+
     /** Looks for work now (called after a webhook was accepted on this replica, and periodically). */
     public void wake() {
         if (stopped) {
@@ -114,7 +124,7 @@ public class ExecutionEngine {
             polling.set(false);
             return;
         }
-        store.claim(workerId, free, config.lease()).subscribe().with(claimed -> {
+        store.claim(workerId, free, config.lease(), limits).subscribe().with(claimed -> {
             polling.set(false);
             for (ExecutionStore.Claimed c : claimed) {
                 running.incrementAndGet();
@@ -183,18 +193,23 @@ public class ExecutionEngine {
                                     return store.stepSkipped(c.id(), nodeId);
                                 }
                                 JsonNode in = inputFor(nodeId, dag, nodes, input, outputs);
-                                return unlessCancelled(c).chain(() -> "wait".equals(nodes.get(nodeId).type())
+                                return unlessStopped(c).chain(() -> "wait".equals(nodes.get(nodeId).type())
                                         ? waitStep(c, key, nodes.get(nodeId), in, outputs, waiting.contains(nodeId))
                                         : step(c, key, nodes.get(nodeId), in, outputs));
                             })
                             .collect().last()
-                            .chain(() -> finish(c, "succeeded", null, null))
+                            .chain(() -> store.stopReason(c.id()))
+                            .chain(reason -> "timed_out".equals(reason)
+                                    ? Uni.createFrom().failure(new TimedOut())
+                                    : finish(c, "succeeded", null, null))
                             .onFailure(FailedStep.class).recoverWithUni(f -> {
                                 FailedStep fs = (FailedStep) f;
                                 return finish(c, "failed", fs.type, "step " + fs.nodeId + " failed: " + fs.type);
                             })
                             .onFailure(Cancelled.class).recoverWithUni(f -> finish(c, "cancelled", null,
                                     "cancelled on request"))
+                            .onFailure(TimedOut.class).recoverWithUni(f -> finish(c, "timed_out", "timeout",
+                                    "the execution ran past its timeout"))
                             .onFailure(Parked.class).recoverWithUni(f -> Uni.createFrom().voidItem());
                 });
     }
@@ -254,10 +269,14 @@ public class ExecutionEngine {
         });
     }
 
-    /** Fails with {@link Cancelled} when someone asked to cancel the execution: checked before every step. */
-    private Uni<Void> unlessCancelled(ExecutionStore.Claimed c) {
-        return store.cancelRequested(c.id()).chain(requested -> requested
+    /**
+     * Checked before every step: fails with {@link Cancelled} when someone asked to cancel the execution, with
+     * {@link TimedOut} when its stored deadline passed.
+     */
+    private Uni<Void> unlessStopped(ExecutionStore.Claimed c) {
+        return store.stopReason(c.id()).chain(reason -> "cancelled".equals(reason)
                 ? Uni.createFrom().failure(new Cancelled())
+                : "timed_out".equals(reason) ? Uni.createFrom().failure(new TimedOut())
                 : Uni.createFrom().voidItem());
     }
 
@@ -386,6 +405,13 @@ public class ExecutionEngine {
     /** Ends the DAG walk before the next step: the execution was cancelled. */
     private static final class Cancelled extends RuntimeException {
         Cancelled() {
+            super(null, null, false, false);
+        }
+    }
+
+    /** Ends the DAG walk before the next step (or before succeeding): the execution's deadline passed. */
+    private static final class TimedOut extends RuntimeException {
+        TimedOut() {
             super(null, null, false, false);
         }
     }

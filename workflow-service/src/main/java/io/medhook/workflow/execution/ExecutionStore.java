@@ -173,6 +173,24 @@ public class ExecutionStore {
     }
 
     /**
+     * Why the execution must stop before its next step: {@code cancelled} when someone asked to cancel it,
+     * {@code timed_out} when its deadline passed (cancellation wins), or null to go on.
+     */
+    public Uni<String> stopReason(UUID id) {
+        return pool.preparedQuery("""
+                select cancel_requested_at is not null as c, coalesce(deadline_at <= now(), false) as t
+                  from execution where id = $1""")
+                .execute(Tuple.of(id))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return null;
+                    }
+                    Row r = rows.iterator().next();
+                    return r.getBoolean("c") ? "cancelled" : r.getBoolean("t") ? "timed_out" : null;
+                });
+    }
+
+    /**
      * One page of a workspace's executions, newest first; {@code after} is the (created_at, id) of the last row of the
      * previous page. Fetches {@code limit} rows.
      */
@@ -220,22 +238,103 @@ public class ExecutionStore {
         });
     }
 
-    /** Claims up to {@code limit} queued executions, or running ones whose lease expired (a crashed replica's). */
-    public Uni<List<Claimed>> claim(String owner, int limit, Duration lease) {
-        return pool.preparedQuery("""
+    /** The engine's limits as the claim applies them. */
+    public record Limits(Duration defaultTimeout, Duration maxTimeout, int workspaceConcurrency,
+            java.util.Map<String, Integer> workspaceOverrides) {
+    }
+
+    /** Key of the transaction-scoped advisory lock that serialises claims across replicas ("medhook-claim"). */
+    static final long CLAIM_LOCK = 0x6d6564686f6f6bL;
+
+    /**
+     * Claims up to {@code limit} executions: queued ones, waiting ones that are due (or asked to cancel, or past their
+     * deadline) and running ones whose lease expired (a crashed replica's). A queued or due waiting execution is only
+     * taken while its workflow ({@code settings.maxConcurrency}) and its workspace ({@code workspace-concurrency} or
+     * its override) stay within their limits of running executions, oldest first per workflow; the rest stay where
+     * they are. Claims of all replicas are serialised by one transaction-scoped advisory lock, so the counts the
+     * statement reads cannot be raced by another claim; the lock is held for the one statement only. The first claim
+     * fixes {@code deadline_at} from the workflow's {@code settings.timeoutSeconds} (or the default), capped.
+     */
+    public Uni<List<Claimed>> claim(String owner, int limit, Duration lease, Limits limits) {
+        List<UUID> wsIds = new ArrayList<>();
+        List<Integer> wsLimits = new ArrayList<>();
+        limits.workspaceOverrides().forEach((k, v) -> {
+            try {
+                wsIds.add(UUID.fromString(k));
+                wsLimits.add(v);
+            } catch (IllegalArgumentException e) {
+                // not a workspace id: ignored
+            }
+        });
+        Tuple args = Tuple.from(java.util.Arrays.asList(owner, limit, (double) lease.toSeconds(),
+                limits.defaultTimeout().toSeconds(), limits.maxTimeout().toSeconds(),
+                limits.workspaceConcurrency(), wsIds.toArray(UUID[]::new), wsLimits.toArray(Integer[]::new)));
+        return pool.withTransaction(tx -> tx.preparedQuery("select pg_advisory_xact_lock($1)")
+                .execute(Tuple.of(CLAIM_LOCK))
+                .chain(() -> tx.preparedQuery("""
+                with cand as (
+                    select e.id, e.workflow_id, e.workspace_id, e.created_at,
+                           (e.status = 'running'
+                            or (e.status = 'waiting'
+                                and (e.cancel_requested_at is not null or e.deadline_at <= now()))) as exempt,
+                           coalesce((v.definition -> 'settings' ->> 'maxConcurrency')::int, 2147483647) as wf_max,
+                           coalesce((select o.l from unnest($7::uuid[], $8::int[]) as o(w, l)
+                                      where o.w = e.workspace_id limit 1), $6) as ws_max
+                      from execution e
+                      join workflow_version v on v.workflow_id = e.workflow_id and v.version = e.workflow_version
+                     where e.status = 'queued' or (e.status = 'running' and e.lease_until < now())
+                        or (e.status = 'waiting'
+                            and (e.resume_at <= now() or e.cancel_requested_at is not null
+                                 or e.deadline_at <= now()))
+                ),
+                busy_wf as (
+                    select workflow_id, count(*) as n from execution
+                     where status = 'running' and workflow_id in (select workflow_id from cand)
+                     group by workflow_id
+                ),
+                busy_ws as (
+                    select workspace_id, count(*) as n from execution
+                     where status = 'running' and workspace_id in (select workspace_id from cand)
+                     group by workspace_id
+                ),
+                within_wf as (
+                    select c.*, row_number() over (partition by c.workflow_id order by c.created_at, c.id) as wf_rank
+                      from cand c where not c.exempt
+                ),
+                fits_wf as (
+                    select w.* from within_wf w left join busy_wf b on b.workflow_id = w.workflow_id
+                     where coalesce(b.n, 0) + w.wf_rank <= w.wf_max
+                ),
+                within_ws as (
+                    select f.*, row_number() over (partition by f.workspace_id order by f.created_at, f.id) as ws_rank
+                      from fits_wf f
+                ),
+                admitted as (
+                    select c.id, c.created_at from cand c where c.exempt
+                    union all
+                    select w.id, w.created_at from within_ws w left join busy_ws b on b.workspace_id = w.workspace_id
+                     where coalesce(b.n, 0) + w.ws_rank <= w.ws_max
+                ),
+                picked as (
+                    select id from admitted order by created_at limit $2
+                )
                 update execution e
                    set status = 'running', lease_owner = $1, lease_until = now() + make_interval(secs => $3),
                        started_at = coalesce(e.started_at, now()), attempts = e.attempts + 1,
-                       resume_at = null
-                 where e.id in (select id from execution
-                                 where status = 'queued' or (status = 'running' and lease_until < now())
-                                    or (status = 'waiting'
-                                        and (resume_at <= now() or cancel_requested_at is not null))
-                                 order by created_at
-                                 limit $2
-                                 for update skip locked)
+                       resume_at = null,
+                       deadline_at = coalesce(e.deadline_at, now() + make_interval(secs => least($5::bigint,
+                           coalesce((select (v.definition -> 'settings' ->> 'timeoutSeconds')::bigint
+                                       from workflow_version v
+                                      where v.workflow_id = e.workflow_id and v.version = e.workflow_version),
+                                    $4::bigint))::double precision))
+                  from picked p
+                 where e.id = p.id
+                   and (e.status = 'queued' or (e.status = 'running' and e.lease_until < now())
+                        or (e.status = 'waiting'
+                            and (e.resume_at <= now() or e.cancel_requested_at is not null
+                                 or e.deadline_at <= now())))
                 returning e.id, e.workspace_id, e.workflow_id, e.workflow_version, e.input_enc, e.data_key_wrapped""")
-                .execute(Tuple.of(owner, limit, (double) lease.toSeconds()))
+                .execute(args))
                 .map(rows -> {
                     List<Claimed> out = new ArrayList<>();
                     for (Row r : rows) {
@@ -244,7 +343,7 @@ public class ExecutionStore {
                                 r.getString("data_key_wrapped")));
                     }
                     return out;
-                });
+                }));
     }
 
     /** Extends the leases this replica holds. */

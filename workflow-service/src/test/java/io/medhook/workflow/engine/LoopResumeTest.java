@@ -66,7 +66,7 @@ class LoopResumeTest {
                     "body", Map.of("type", "http", "params", post(r.url("/i")))))), List.of()));
             String eid = trigger(wf.getString("webhookUrl"), "[1,2,3,4]");
 
-            List<ExecutionStore.Claimed> first = store.claim("worker-that-dies", 10, Duration.ofSeconds(30))
+            List<ExecutionStore.Claimed> first = store.claim("worker-that-dies", 10, Duration.ofSeconds(30), engine.limits())
                     .await().atMost(Duration.ofSeconds(10));
             ExecutionStore.Claimed mine = first.stream().filter(c -> c.id().toString().equals(eid)).findFirst()
                     .orElseThrow();
@@ -79,7 +79,7 @@ class LoopResumeTest {
                 c.createStatement().executeUpdate("update execution set lease_until = now() - interval '1 second' "
                         + "where id = '" + eid + "'");
             }
-            List<ExecutionStore.Claimed> second = store.claim(engine.workerId(), 10, Duration.ofSeconds(30))
+            List<ExecutionStore.Claimed> second = store.claim(engine.workerId(), 10, Duration.ofSeconds(30), engine.limits())
                     .await().atMost(Duration.ofSeconds(10));
             ExecutionStore.Claimed resumed = second.stream().filter(c -> c.id().toString().equals(eid)).findFirst()
                     .orElseThrow();
