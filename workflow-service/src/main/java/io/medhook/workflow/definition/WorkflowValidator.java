@@ -52,6 +52,7 @@ public final class WorkflowValidator {
             errors.add(error(null, "name", "is longer than 200 characters"));
         }
         trigger(def.trigger(), errors);
+        settings(def.settings(), errors);
         if (def.nodes() == null || def.nodes().isEmpty()) {
             errors.add(error(null, "nodes", "at least one node is required"));
             throw invalid(errors);
@@ -130,6 +131,12 @@ public final class WorkflowValidator {
             throw invalid(errors);
         }
         return dag;
+    }
+
+    private static void settings(WorkflowSettings s, List<Map<String, String>> errors) {
+        if (s != null && s.payloads() != null && !WorkflowSettings.PAYLOAD_POLICIES.contains(s.payloads())) {
+            errors.add(error(null, "settings.payloads", "must be all, errors or none"));
+        }
     }
 
     private static void trigger(TriggerDefinition t, List<Map<String, String>> errors) {

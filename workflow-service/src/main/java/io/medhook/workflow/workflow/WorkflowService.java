@@ -76,7 +76,7 @@ public class WorkflowService {
         }
         WorkflowDefinition d = doc.definition();
         WorkflowDefinition def = doc.name() == null ? d
-                : new WorkflowDefinition(doc.name(), d.trigger(), d.nodes(), d.edges());
+                : new WorkflowDefinition(doc.name(), d.trigger(), d.nodes(), d.edges(), d.settings());
         return create(workspaceId, def, audit, "import");
     }
 
@@ -246,7 +246,8 @@ public class WorkflowService {
                 }
                 nodes.add(new NodeDefinition(n.id(), n.type(), params));
             }
-            WorkflowDefinition copy = new WorkflowDefinition(w.name, def.trigger(), nodes, def.edgesOrEmpty());
+            WorkflowDefinition copy = new WorkflowDefinition(w.name, def.trigger(), nodes, def.edgesOrEmpty(),
+                    def.settings());
             return new WorkflowExport(WorkflowExport.FORMAT, w.name, copy, w.currentVersion,
                     redacted.isEmpty() ? null : redacted);
         })));
