@@ -24,6 +24,29 @@ public interface WorkflowConfig {
 
     Schedule schedule();
 
+    Retention retention();
+
+    interface Retention {
+        /** Days after its end that an execution's payloads (input, outputs, error messages, data key) are kept. */
+        @WithDefault("30")
+        int defaultDays();
+
+        /** Per-workspace overrides of {@code default-days}: {@code medhook.workflow.retention.workspaces.<id>=N}. */
+        Map<String, Integer> workspaces();
+
+        /** Whether this replica runs the retention job (every replica may: purges skip rows another one holds). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the retention job runs. */
+        @WithDefault("1h")
+        Duration interval();
+
+        /** Executions purged per transaction (the job repeats until a batch comes back short). */
+        @WithDefault("500")
+        int batchSize();
+    }
+
     interface Schedule {
         /** Whether this replica looks for due schedule ticks (every replica may: each tick fires once in all). */
         @WithDefault("true")

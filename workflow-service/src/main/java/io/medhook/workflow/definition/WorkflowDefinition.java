@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * What a user saves: a trigger, a DAG of nodes and optional engine {@code settings} ({@code timeoutSeconds},
- * {@code maxConcurrency}; checked by {@link WorkflowValidator}). Stored as JSON in an immutable workflow version.
+ * What a user saves: a trigger, a DAG of nodes and optional {@code settings} ({@code timeoutSeconds},
+ * {@code maxConcurrency}, {@code payloads}; checked by {@link WorkflowValidator}). Stored as JSON in an immutable workflow version.
  */
 @JsonIgnoreProperties(ignoreUnknown = false)
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -302,7 +302,13 @@ public final class WorkflowValidator {
         unknownParams(n, Set.of("seconds"), errors);
     }
 
-    /** {@code settings}: an object with at most {@code timeoutSeconds} and {@code maxConcurrency}, both integers. */
+    /** The payload policies of {@code settings.payloads}: what is kept once an execution has ended. */
+    public static final Set<String> PAYLOAD_POLICIES = Set.of("all", "errors", "none");
+
+    /**
+     * {@code settings}: an object with at most {@code timeoutSeconds} and {@code maxConcurrency} (integers) and
+     * {@code payloads} ({@code all}, {@code errors} or {@code none}).
+     */
     private static void settings(JsonNode s, List<Map<String, String>> errors) {
         if (s == null || s.isNull()) {
             return;
@@ -312,10 +318,15 @@ public final class WorkflowValidator {
             return;
         }
         s.fieldNames().forEachRemaining(f -> {
-            if (!Set.of("timeoutSeconds", "maxConcurrency").contains(f)) {
-                errors.add(error(null, "settings." + f, "unknown setting; known: timeoutSeconds, maxConcurrency"));
+            if (!Set.of("timeoutSeconds", "maxConcurrency", "payloads").contains(f)) {
+                errors.add(error(null, "settings." + f,
+                        "unknown setting; known: timeoutSeconds, maxConcurrency, payloads"));
             }
         });
+        JsonNode p = s.get("payloads");
+        if (p != null && !p.isNull() && !(p.isTextual() && PAYLOAD_POLICIES.contains(p.asText()))) {
+            errors.add(error(null, "settings.payloads", "must be all, errors or none"));
+        }
         JsonNode t = s.get("timeoutSeconds");
         if (t != null && !t.isNull()
                 && (!t.isIntegralNumber() || t.asLong() < 1 || t.asLong() > MAX_TIMEOUT_SECONDS)) {

@@ -151,6 +151,10 @@ public class ExecutionService {
             if ("succeeded".equals(original.status()) && "failed-step".equals(mode)) {
                 throw MedhookException.conflict("A succeeded execution has no failed step; re-run it from the start");
             }
+            if (!original.payloadsKept()) {
+                throw MedhookException.conflict("The input of this execution was not kept (payloads "
+                        + original.payloads() + "); it cannot be re-run");
+            }
             UUID newId = Ids.uuidV7();
             Uni<List<ExecutionStore.StepRow>> steps = "failed-step".equals(mode) ? store.steps(id)
                     : Uni.createFrom().item(List.of());
@@ -289,7 +293,8 @@ public class ExecutionService {
             if (row == null) {
                 throw MedhookException.notFound("Execution");
             }
-            Uni<byte[]> key = withPayload ? crypto.open(workspaceId, id, row.dataKeyWrapped())
+            // discarded or purged payloads: the status view says so; there is no key to open and nothing to audit
+            Uni<byte[]> key = withPayload && row.payloadsKept() ? crypto.open(workspaceId, id, row.dataKeyWrapped())
                     : Uni.createFrom().nullItem();
             return Uni.combine().all().unis(store.steps(id), key).asTuple().chain(t -> {
                 byte[] k = t.getItem2();
@@ -319,7 +324,8 @@ public class ExecutionService {
                         row.attempts(), input, steps, ExecutionStore.utc(row.createdAt()),
                         ExecutionStore.utc(row.startedAt()), ExecutionStore.utc(row.finishedAt()),
                         row.rerunOf() == null ? null : row.rerunOf().toString(),
-                        row.cancelRequested() && "running".equals(row.status()) ? Boolean.TRUE : null);
+                        row.cancelRequested() && "running".equals(row.status()) ? Boolean.TRUE : null,
+                        row.payloadsKept() ? null : row.payloads());
                 if (k == null) {
                     return Uni.createFrom().item(view);
                 }

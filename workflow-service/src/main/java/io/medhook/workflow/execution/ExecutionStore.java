@@ -37,7 +37,12 @@ public class ExecutionStore {
     public record ExecutionRow(UUID id, UUID workspaceId, UUID workflowId, int version, String status,
             String triggerType, byte[] inputEnc, String dataKeyWrapped, String errorType, String errorMessage,
             int attempts, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
-            UUID rerunOf, boolean cancelRequested) {
+            UUID rerunOf, boolean cancelRequested, String payloads) {
+
+        /** Whether the payloads are still stored ({@code payloads} is {@code kept}, not discarded or purged). */
+        public boolean payloadsKept() {
+            return "kept".equals(payloads);
+        }
     }
 
     private static final java.util.Set<String> TERMINAL = java.util.Set.of("succeeded", "failed", "cancelled",
@@ -160,6 +165,7 @@ public class ExecutionStore {
                     }
                     String after = "queued".equals(status) ? "cancelled" : status;
                     return tx.preparedQuery(sql).execute(Tuple.of(id))
+                            .chain(() -> "queued".equals(status) ? ended(tx, id) : Uni.createFrom().voidItem())
                             .chain(() -> AuditOutbox.append(tx, audit.apply(status)))
                             .replaceWith(after);
                 }));
@@ -456,15 +462,57 @@ public class ExecutionStore {
                  where id = $1 and lease_owner = $2 and status = 'running'""")
                 .execute(Tuple.of(id, owner, status, errorType, errorMessage))
                 .chain(rows -> rows.rowCount() == 1
-                        ? AuditOutbox.append(tx, audit).replaceWith(true)
+                        ? ended(tx, id).chain(() -> AuditOutbox.append(tx, audit)).replaceWith(true)
                         : Uni.createFrom().item(false)));
+    }
+
+    /**
+     * What every transaction that ends an execution does once its terminal status is written: count it in
+     * {@code usage_daily} (executions, succeeded, failed, credits on the UTC day it was created) and apply the
+     * version's payload policy ({@code settings.payloads}): {@code none} discards the input, every step output and
+     * error message (the error types stay) and the execution's error message; {@code errors} discards the input and
+     * outputs unless the execution failed (or timed out). A discarded execution's data key is destroyed too.
+     */
+    public Uni<Void> ended(SqlConnection tx, UUID id) {
+        return tx.preparedQuery("""
+                insert into usage_daily (workspace_id, day, executions, succeeded, failed, credits)
+                select e.workspace_id, (e.created_at at time zone 'UTC')::date, 1,
+                       case when e.status = 'succeeded' then 1 else 0 end,
+                       case when e.status in ('failed', 'timed_out') then 1 else 0 end,
+                       (select count(*) from execution_step s where s.execution_id = e.id and s.status <> 'skipped')
+                  from execution e where e.id = $1
+                on conflict (workspace_id, day) do update
+                   set executions = usage_daily.executions + excluded.executions,
+                       succeeded = usage_daily.succeeded + excluded.succeeded,
+                       failed = usage_daily.failed + excluded.failed,
+                       credits = usage_daily.credits + excluded.credits""")
+                .execute(Tuple.of(id))
+                .chain(() -> tx.preparedQuery("""
+                        with p as (select e.id, e.status,
+                                          coalesce(v.definition -> 'settings' ->> 'payloads', 'all') as policy
+                                     from execution e
+                                     join workflow_version v
+                                       on v.workflow_id = e.workflow_id and v.version = e.workflow_version
+                                    where e.id = $1)
+                        update execution e
+                           set input_enc = null, data_key_wrapped = null, payloads = 'discarded',
+                               error_message = case when p.policy = 'none' then null else e.error_message end
+                          from p
+                         where e.id = p.id and e.payloads = 'kept'
+                           and (p.policy = 'none'
+                                or (p.policy = 'errors' and p.status not in ('failed', 'timed_out')))""")
+                        .execute(Tuple.of(id)))
+                .chain(rows -> rows.rowCount() == 0 ? Uni.createFrom().voidItem()
+                        : tx.preparedQuery("""
+                                update execution_step set output_enc = null, error_enc = null
+                                 where execution_id = $1""").execute(Tuple.of(id)).replaceWithVoid());
     }
 
     public Uni<ExecutionRow> find(UUID workspaceId, UUID id) {
         return pool.preparedQuery("""
                 select id, workspace_id, workflow_id, workflow_version, status, trigger_type, input_enc,
                        data_key_wrapped, error_type, error_message, attempts, created_at, started_at, finished_at,
-                       rerun_of, cancel_requested_at is not null as cancel_requested
+                       rerun_of, cancel_requested_at is not null as cancel_requested, payloads
                   from execution where id = $1 and workspace_id = $2""")
                 .execute(Tuple.of(id, workspaceId))
                 .map(rows -> {
@@ -477,7 +525,7 @@ public class ExecutionStore {
                             bytes(r, "input_enc"), r.getString("data_key_wrapped"), r.getString("error_type"),
                             r.getString("error_message"), r.getInteger("attempts"), r.getOffsetDateTime("created_at"),
                             r.getOffsetDateTime("started_at"), r.getOffsetDateTime("finished_at"),
-                            r.getUUID("rerun_of"), r.getBoolean("cancel_requested"));
+                            r.getUUID("rerun_of"), r.getBoolean("cancel_requested"), r.getString("payloads"));
                 });
     }
 

@@ -7,7 +7,6 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.LocalDate;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
@@ -16,7 +15,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Counts for the usage report, straight from the execution tables; nothing but counts leaves this class. */
+/**
+ * Counts for the usage report, from the {@code usage_daily} counters (per workspace and UTC day of creation, written
+ * in the transaction that ends each execution, so they survive retention); nothing but counts leaves this class.
+ * An execution is counted once it has ended (succeeded, failed, cancelled, timed out).
+ */
 @ApplicationScoped
 public class UsageService {
 
@@ -48,9 +51,6 @@ public class UsageService {
         if (count > (p.equals("day") ? MAX_DAYS : MAX_MONTHS)) {
             throw invalid("from", "the range covers at most " + MAX_DAYS + " days or " + MAX_MONTHS + " months");
         }
-        OffsetDateTime lower = first.atStartOfDay().atOffset(ZoneOffset.UTC);
-        OffsetDateTime upper = end.plusDays(1).atStartOfDay().atOffset(ZoneOffset.UTC);
-        Tuple window = Tuple.of(p, lower, upper);
         Uni<UsageReport.Totals> totals = pool.query("""
                 select count(distinct workspace_id) as workspaces, count(*) as workflows
                   from workflow where deleted_at is null""").execute()
@@ -58,34 +58,23 @@ public class UsageService {
                     Row r = rows.iterator().next();
                     return new UsageReport.Totals(r.getLong("workspaces"), r.getLong("workflows"));
                 });
-        Uni<Map<LocalDate, long[]>> executions = pool.preparedQuery("""
-                select (date_trunc($1, created_at at time zone 'UTC'))::date as bucket, count(*) as n,
-                       count(*) filter (where status = 'succeeded') as ok,
-                       count(*) filter (where status in ('failed', 'timed_out')) as failed
-                  from execution where created_at >= $2 and created_at < $3 group by 1""")
-                .execute(window).map(rows -> {
+        Uni<Map<LocalDate, long[]>> counters = pool.preparedQuery("""
+                select (date_trunc($1, day::timestamp))::date as bucket, sum(executions)::bigint as n,
+                       sum(succeeded)::bigint as ok, sum(failed)::bigint as failed, sum(credits)::bigint as credits
+                  from usage_daily where day >= $2 and day < $3 group by 1""")
+                .execute(Tuple.of(p, first, end.plusDays(1))).map(rows -> {
                     Map<LocalDate, long[]> m = new HashMap<>();
                     for (Row r : rows) {
-                        m.put(r.getLocalDate("bucket"), new long[] {r.getLong("n"), r.getLong("ok"), r.getLong("failed")});
+                        m.put(r.getLocalDate("bucket"), new long[] {r.getLong("n"), r.getLong("ok"),
+                                r.getLong("failed"), r.getLong("credits")});
                     }
                     return m;
                 });
-        Uni<Map<LocalDate, Long>> credits = pool.preparedQuery("""
-                select (date_trunc($1, started_at at time zone 'UTC'))::date as bucket, count(*) as n
-                  from execution_step where started_at >= $2 and started_at < $3 and status <> 'skipped'
-                 group by 1""")
-                .execute(window).map(rows -> {
-                    Map<LocalDate, Long> m = new HashMap<>();
-                    for (Row r : rows) {
-                        m.put(r.getLocalDate("bucket"), r.getLong("n"));
-                    }
-                    return m;
-                });
-        return Uni.combine().all().unis(totals, executions, credits).with((t, e, c) -> {
+        return Uni.combine().all().unis(totals, counters).with((t, e) -> {
             List<UsageReport.Period> periods = new ArrayList<>();
             for (LocalDate d = first; !d.isAfter(end); d = p.equals("day") ? d.plusDays(1) : d.plusMonths(1)) {
-                long[] x = e.getOrDefault(d, new long[3]);
-                periods.add(new UsageReport.Period(d, x[0], x[1], x[2], c.getOrDefault(d, 0L)));
+                long[] x = e.getOrDefault(d, new long[4]);
+                periods.add(new UsageReport.Period(d, x[0], x[1], x[2], x[3]));
             }
             return new UsageReport(p, first, end, t, List.copyOf(periods));
         });

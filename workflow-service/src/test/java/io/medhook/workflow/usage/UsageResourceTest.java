@@ -21,13 +21,17 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * The internal usage report: counts per period from the execution tables, only for auth-service's service token, and
- * nothing in it but counts and dates. Rows are written in 2001, a range no other test touches.
+ * The internal usage report: counts per period from the usage counters, only for auth-service's service token, and
+ * nothing in it but counts and dates. Rows are written in 2001, a range no other test touches; each ended execution
+ * is counted by {@link io.medhook.workflow.execution.ExecutionStore#ended}, the step every transaction that ends an execution runs.
  */
 @QuarkusTest
 @QuarkusTestResource(PostgresTestResource.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class UsageResourceTest {
+
+    @jakarta.inject.Inject
+    io.medhook.workflow.execution.ExecutionStore store;
 
     private static final String MARKER = "PHI-Marker-Jane-Doe-1970";
 
@@ -41,7 +45,8 @@ class UsageResourceTest {
         UUID wf = insertWorkflow(ws, MARKER);
         insertExecution(ws, wf, "2001-03-05T10:00:00Z", "succeeded", 3);
         insertExecution(ws, wf, "2001-03-05T23:59:59Z", "failed", 1);
-        insertExecution(ws, wf, "2001-03-07T00:00:00Z", "queued", 0);
+        insertExecution(ws, wf, "2001-03-07T00:00:00Z", "cancelled", 0);
+        insertExecution(ws, wf, "2001-03-07T12:00:00Z", "queued", 0);
         insertExecution(ws, wf, "2001-04-01T00:00:00Z", "timed_out", 2);
 
         JsonPath days = given().auth().oauth2(authService())
@@ -123,7 +128,7 @@ class UsageResourceTest {
         return id;
     }
 
-    private static void insertExecution(UUID ws, UUID wf, String at, String status, int steps) throws Exception {
+    private void insertExecution(UUID ws, UUID wf, String at, String status, int steps) throws Exception {
         UUID id = UUID.randomUUID();
         OffsetDateTime t = OffsetDateTime.parse(at);
         try (Connection c = PostgresTestResource.jdbc()) {
@@ -150,5 +155,27 @@ class UsageResourceTest {
                 }
             }
         }
+        if (!"queued".equals(status)) {
+            // a queued execution is not counted until it ends
+            store.pool().withTransaction(tx -> store.ended(tx, id)).await().indefinitely();
+        }
+    }
+
+    @Test
+    void anExecutionIsCountedWhenItEndsAndStaysCountedAfterItsPayloadsArePurged() throws Exception {
+        UUID ws = UUID.randomUUID();
+        UUID wf = insertWorkflow(ws, "purged");
+        insertExecution(ws, wf, "2001-06-10T08:00:00Z", "succeeded", 2);
+        try (Connection c = PostgresTestResource.jdbc()) {
+            c.createStatement().executeUpdate("update execution set input_enc = null, data_key_wrapped = null,"
+                    + " payloads = 'purged', payloads_purged_at = now() where workspace_id = '" + ws + "'");
+            c.createStatement().executeUpdate("delete from execution_step where execution_id in (select id from"
+                    + " execution where workspace_id = '" + ws + "')");
+        }
+        given().auth().oauth2(authService())
+                .queryParam("period", "day").queryParam("from", "2001-06-10").queryParam("to", "2001-06-10")
+                .get("/internal/v1/usage").then().statusCode(200)
+                .body("periods[0].executions", equalTo(1)).body("periods[0].succeeded", equalTo(1))
+                .body("periods[0].credits", equalTo(2));
     }
 }
