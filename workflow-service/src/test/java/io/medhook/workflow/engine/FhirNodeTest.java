@@ -516,4 +516,21 @@ class FhirNodeTest {
                 .then().statusCode(422).extract().jsonPath().getList("errors");
         assertEquals("params.credentialId", errors.get(0).get("field"));
     }
+    @Test
+    void theAuditEventShowsTheFhirServersOriginButNotItsIdsOrSearchValues() throws Exception {
+        String ws = newWorkspace();
+        String t = token(ws, "editor");
+        String mrn = "mrn-" + UUID.randomUUID();
+        String id = create(ws, t, workflow(List.of(node("fh", "fhir", params("https://ehr.hospital.example/fhir/R4",
+                "search", "resourceType", "Patient", "params", Map.of("identifier", mrn),
+                "headers", Map.of("X-Api-Key", "k-" + mrn)))), List.of())).getString("id");
+        List<JsonNode> events = io.medhook.workflow.WorkflowTestSupport.auditEvents("workflow.create", "workflow", id);
+        assertEquals(1, events.size());
+        JsonNode n = events.get(0).path("change").path("after").path("nodes").get(0);
+        assertEquals("fhir", n.path("type").asText());
+        assertEquals("https://ehr.hospital.example", n.path("origin").asText());
+        assertEquals("[phi]", n.path("url").asText());
+        assertEquals("[secret]", n.path("headers").asText());
+        assertFalse(events.get(0).toString().contains(mrn), "search values are not audited");
+    }
 }
