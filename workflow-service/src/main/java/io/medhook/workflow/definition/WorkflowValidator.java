@@ -20,7 +20,11 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowValidator {
 
-    public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait");
+    public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir");
+    public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction");
+    private static final Pattern FHIR_RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
+    private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+    private static final Pattern FHIR_SEARCH_NAME = Pattern.compile("[A-Za-z0-9_:.\\-]{1,128}");
     public static final Set<String> CONDITION_OPS = Set.of("eq", "ne", "gt", "lt", "exists");
     public static final Set<String> LOOP_BODY_TYPES = Set.of("code", "http");
     /** Upper bound of a loop's {@code maxItems}. */
@@ -76,7 +80,7 @@ public final class WorkflowValidator {
                 errors.add(error(n.id(), "id", "is used by more than one node"));
             }
             if (n.type() == null || !NODE_TYPES.contains(n.type())) {
-                errors.add(error(n.id(), "type", "unknown node type; known types: code, condition, http, loop, wait"));
+                errors.add(error(n.id(), "type", "unknown node type; known types: code, condition, fhir, http, loop, wait"));
                 continue;
             }
             switch (n.type()) {
@@ -85,6 +89,7 @@ public final class WorkflowValidator {
                 case "condition" -> condition(n, errors);
                 case "loop" -> loop(n, errors);
                 case "wait" -> waitNode(n, errors);
+                case "fhir" -> fhir(n, errors);
                 default -> throw new IllegalStateException();
             }
         }
@@ -354,7 +359,7 @@ public final class WorkflowValidator {
         for (NodeDefinition n : def.nodes()) {
             JsonNode p = n.params();
             JsonNode c = null;
-            if ("http".equals(n.type()) && p != null) {
+            if (("http".equals(n.type()) || "fhir".equals(n.type())) && p != null) {
                 c = p.get("credentialId");
             } else if ("loop".equals(n.type()) && p != null && "http".equals(p.path("body").path("type").asText())) {
                 c = p.path("body").path("params").get("credentialId");
@@ -364,6 +369,86 @@ public final class WorkflowValidator {
             }
         }
         return refs;
+    }
+
+    /**
+     * {@code {"baseUrl", "interaction": "read|search|create|update|transaction", "resourceType", "id", "params",
+     * "body", "ifNoneExist", "scope", "credentialId", "headers"}}: which fields an interaction takes is checked here.
+     */
+    private static void fhir(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        url(n, p == null ? null : p.get("baseUrl"), "params.baseUrl", errors);
+        JsonNode base = p == null ? null : p.get("baseUrl");
+        if (base != null && base.isTextual() && (base.asText().contains("?") || base.asText().contains("#"))) {
+            errors.add(error(n.id(), "params.baseUrl", "must not have a query or fragment"));
+        }
+        JsonNode interaction = p == null ? null : p.get("interaction");
+        String i = interaction != null && interaction.isTextual() ? interaction.asText() : null;
+        if (i == null || !FHIR_INTERACTIONS.contains(i)) {
+            errors.add(error(n.id(), "params.interaction", "must be one of read, search, create, update, transaction"));
+            i = null;
+        }
+        JsonNode type = p == null ? null : p.get("resourceType");
+        if ("transaction".equals(i)) {
+            if (type != null) {
+                errors.add(error(n.id(), "params.resourceType", "is not used by transaction (the input is a Bundle)"));
+            }
+        } else if (i != null && (type == null || !type.isTextual()
+                || !FHIR_RESOURCE_TYPE.matcher(type.asText()).matches())) {
+            errors.add(error(n.id(), "params.resourceType", "must be a FHIR resource type such as Patient"));
+        }
+        JsonNode id = p == null ? null : p.get("id");
+        if ("read".equals(i) || "update".equals(i)) {
+            if (id == null || !id.isTextual() || !FHIR_ID.matcher(id.asText()).matches()) {
+                errors.add(error(n.id(), "params.id", "is required for " + i
+                        + ": 1-64 letters, digits, '-' or '.'"));
+            }
+        } else if (i != null && id != null) {
+            errors.add(error(n.id(), "params.id", "is not used by " + i));
+        }
+        JsonNode search = p == null ? null : p.get("params");
+        if (search != null && !"search".equals(i) && i != null) {
+            errors.add(error(n.id(), "params.params", "is used by search only"));
+        } else if (search != null && !search.isObject()) {
+            errors.add(error(n.id(), "params.params", "must be an object of search parameters"));
+        } else if (search != null) {
+            search.properties().forEach(e -> {
+                JsonNode v = e.getValue();
+                boolean scalar = v.isTextual() || v.isNumber() || v.isBoolean();
+                boolean list = v.isArray() && !v.isEmpty();
+                if (list) {
+                    for (JsonNode x : v) {
+                        list &= x.isTextual() || x.isNumber() || x.isBoolean();
+                    }
+                }
+                if (!FHIR_SEARCH_NAME.matcher(e.getKey()).matches() || !(scalar || list)) {
+                    errors.add(error(n.id(), "params.params",
+                            "names must be search parameters and values strings, numbers, booleans or arrays of them"));
+                }
+            });
+        }
+        JsonNode body = p == null ? null : p.get("body");
+        if (body != null && i != null && !Set.of("create", "update", "transaction").contains(i)) {
+            errors.add(error(n.id(), "params.body", "is used by create, update and transaction only"));
+        } else if (body != null && (!body.isTextual() || !DOT_PATH.matcher(body.asText()).matches())) {
+            errors.add(error(n.id(), "params.body", "must be a dot path into the input (e.g. body.patient)"));
+        }
+        JsonNode ifNoneExist = p == null ? null : p.get("ifNoneExist");
+        if (ifNoneExist != null && i != null && !"create".equals(i)) {
+            errors.add(error(n.id(), "params.ifNoneExist", "is used by create only"));
+        } else if (ifNoneExist != null && (!ifNoneExist.isTextual() || ifNoneExist.asText().isBlank()
+                || ifNoneExist.asText().length() > 2048 || !ifNoneExist.asText().matches("[\\x21-\\x7e]+"))) {
+            errors.add(error(n.id(), "params.ifNoneExist",
+                    "must be a search query such as identifier=http://hospital.example/mrn|123 (no spaces)"));
+        }
+        JsonNode scope = p == null ? null : p.get("scope");
+        if (scope != null && (!scope.isTextual() || scope.asText().isBlank() || scope.asText().length() > 1024
+                || !scope.asText().matches("[\\x20-\\x7e]+"))) {
+            errors.add(error(n.id(), "params.scope", "must be space-separated SMART scopes"));
+        }
+        credentialAndHeaders(n, p, errors);
+        unknownParams(n, Set.of("baseUrl", "interaction", "resourceType", "id", "params", "body", "ifNoneExist",
+                "scope", "credentialId", "headers"), errors);
     }
 
     private static void code(NodeDefinition n, List<Map<String, String>> errors) {
@@ -381,22 +466,29 @@ public final class WorkflowValidator {
         if (method != null && (!method.isTextual() || !HTTP_METHODS.contains(method.asText()))) {
             errors.add(error(n.id(), "params.method", "must be one of " + HTTP_METHODS));
         }
-        JsonNode url = p == null ? null : p.get("url");
+        url(n, p == null ? null : p.get("url"), "params.url", errors);
+        credentialAndHeaders(n, p, errors);
+    }
+
+    private static void url(NodeDefinition n, JsonNode url, String field, List<Map<String, String>> errors) {
         if (url == null || !url.isTextual()) {
-            errors.add(error(n.id(), "params.url", "is required"));
+            errors.add(error(n.id(), field, "is required"));
         } else {
             try {
                 URI u = URI.create(url.asText());
                 if (u.getScheme() == null || !Set.of("http", "https").contains(u.getScheme().toLowerCase())
                         || u.getHost() == null) {
-                    errors.add(error(n.id(), "params.url", "must be an absolute http or https URL"));
+                    errors.add(error(n.id(), field, "must be an absolute http or https URL"));
                 } else if (u.getRawUserInfo() != null) {
-                    errors.add(error(n.id(), "params.url", "must not carry credentials; use a credential"));
+                    errors.add(error(n.id(), field, "must not carry credentials; use a credential"));
                 }
             } catch (IllegalArgumentException e) {
-                errors.add(error(n.id(), "params.url", "is not a valid URL"));
+                errors.add(error(n.id(), field, "is not a valid URL"));
             }
         }
+    }
+
+    private static void credentialAndHeaders(NodeDefinition n, JsonNode p, List<Map<String, String>> errors) {
         JsonNode credential = p == null ? null : p.get("credentialId");
         if (credential != null && !credential.isNull()) {
             if (!credential.isTextual() || !UUID_TEXT.matcher(credential.asText()).matches()) {

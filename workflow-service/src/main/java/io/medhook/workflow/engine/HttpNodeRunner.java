@@ -135,7 +135,7 @@ public class HttpNodeRunner implements NodeRunner {
     public static final java.util.Set<CredentialType> USABLE = java.util.Set.of(CredentialType.HTTP_BASIC,
             CredentialType.BEARER, CredentialType.API_KEY_HEADER, CredentialType.OAUTH2_CLIENT_CREDENTIALS);
 
-    private Uni<EgressResponse> sendWith(ResolvedCredential c, String method, String url, Map<String, String> declared,
+    Uni<EgressResponse> sendWith(ResolvedCredential c, String method, String url, Map<String, String> declared,
             byte[] body, boolean mayRetry) {
         Uni<Map.Entry<String, String>> header = switch (c.type()) {
             case HTTP_BASIC -> Uni.createFrom().item(Map.entry("Authorization", "Basic " + Base64.getEncoder()

@@ -38,7 +38,8 @@ public record WorkflowAudit(String name, int version, boolean active, String tri
 
         static Node of(NodeDefinition n) {
             ObjectNode p = n.params();
-            String url = text(p, "url");
+            // a fhir node's destination is its base URL
+            String url = "fhir".equals(n.type()) ? text(p, "baseUrl") : text(p, "url");
             Map<String, String> headers = null;
             JsonNode h = p == null ? null : p.get("headers");
             if (h != null && h.isObject()) {

@@ -100,15 +100,20 @@ public class WorkflowService {
                         String field = def.nodes().stream().filter(n -> n.id().equals(node)).findFirst()
                                 .map(n -> "loop".equals(n.type()) ? "params.body.params.credentialId"
                                         : "params.credentialId").orElse("params.credentialId");
+                        boolean fhir = def.nodes().stream()
+                                .anyMatch(n -> n.id().equals(node) && "fhir".equals(n.type()));
                         String type = types.get(id);
                         if (type == null) {
                             errors.add(WorkflowValidator.error(node, field,
                                     "no credential with this id exists in this workspace"));
-                        } else if (io.medhook.workflow.credential.CredentialType.fromId(type)
-                                .filter(io.medhook.workflow.engine.HttpNodeRunner.USABLE::contains).isEmpty()) {
+                        } else if (CredentialType.fromId(type).filter(fhir
+                                ? io.medhook.workflow.engine.FhirNodeRunner.USABLE::contains
+                                : io.medhook.workflow.engine.HttpNodeRunner.USABLE::contains).isEmpty()) {
                             errors.add(WorkflowValidator.error(node, field, "a credential of type " + type
-                                    + " cannot be used by an http node (usable: http_basic, bearer, api_key_header,"
-                                    + " oauth2_client_credentials)"));
+                                    + (fhir ? " cannot be used by a fhir node (usable: http_basic, bearer,"
+                                            + " api_key_header, oauth2_client_credentials, smart_backend)"
+                                            : " cannot be used by an http node (usable: http_basic, bearer,"
+                                            + " api_key_header, oauth2_client_credentials)")));
                         }
                     });
                     if (!errors.isEmpty()) {
