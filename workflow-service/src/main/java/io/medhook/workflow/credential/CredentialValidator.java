@@ -158,7 +158,10 @@ final class CredentialValidator {
         }
     }
 
-    /** The private key of a PKCS#8 PEM, or null when it does not parse as RSA or EC. */
+    /**
+     * The private key of a PKCS#8 PEM, or null when it does not parse as RSA or EC. The one parser of credential keys:
+     * validation on save and {@link ResolvedCredential#privateKey()} at run time both read keys with it.
+     */
     static PrivateKey privateKey(String pem) {
         var m = PEM.matcher(pem);
         if (!m.matches()) {

@@ -1,5 +1,6 @@
 package io.medhook.workflow.credential;
 
+import java.security.PrivateKey;
 import java.util.Map;
 import java.util.UUID;
 
@@ -11,6 +12,15 @@ public record ResolvedCredential(UUID id, CredentialType type, Map<String, Strin
 
     public String value(String field) {
         return values.get(field);
+    }
+
+    /**
+     * The private key in {@code privateKeyPem}, read by the same parser that validated it on save; null when there is
+     * none or it does not parse as an RSA or EC key.
+     */
+    public PrivateKey privateKey() {
+        String pem = values.get("privateKeyPem");
+        return pem == null ? null : CredentialValidator.privateKey(pem);
     }
 
     @Override

@@ -16,15 +16,17 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Access tokens of {@code oauth2_client_credentials} credentials (RFC 6749 §4.4), fetched through the egress client
  * with {@code client_secret_basic} and cached per credential until shortly before they expire. The cache key includes
  * a digest of the credential's values, so an updated credential fetches a new token. Concurrent steps share one fetch.
- * Tokens live in memory only; nothing here is logged or stored.
+ * Tokens live in memory only; nothing here is logged or stored. The cache ({@link Cache}) and the token request
+ * ({@link #exchange}) also serve {@link SmartBackendTokens}.
  */
 @ApplicationScoped
 public class OAuth2Tokens {
@@ -41,9 +43,44 @@ public class OAuth2Tokens {
         }
     }
 
+    /** Tokens by key: a fresh one is reused, concurrent callers share one fetch, a failed fetch is not kept. */
+    static final class Cache {
+
+        private final Map<String, CompletableFuture<Token>> tokens = new ConcurrentHashMap<>();
+
+        Uni<String> get(String key, Supplier<Uni<Token>> fetch) {
+            CompletableFuture<Token> mine = new CompletableFuture<>();
+            CompletableFuture<Token> current = tokens.compute(key, (k, old) -> {
+                if (old != null && (!old.isDone() || fresh(old))) {
+                    return old;
+                }
+                return mine;
+            });
+            if (current == mine) {
+                Uni.createFrom().deferred(fetch::get).subscribe().with(mine::complete, f -> {
+                    tokens.remove(key, mine);
+                    mine.completeExceptionally(f);
+                });
+            }
+            return Uni.createFrom().completionStage(current).map(Token::value);
+        }
+
+        /** Forgets {@code rejected} (a server answered 401 to it), so the next call fetches a fresh token. */
+        void invalidate(String key, String rejected) {
+            CompletableFuture<Token> cur = tokens.get(key);
+            if (cur != null && cur.isDone() && !cur.isCompletedExceptionally() && cur.join().value().equals(rejected)) {
+                tokens.remove(key, cur);
+            }
+        }
+
+        private static boolean fresh(CompletableFuture<Token> f) {
+            return !f.isCompletedExceptionally() && Instant.now().isBefore(f.join().renewAfter());
+        }
+    }
+
     private final EgressClient egress;
     private final ObjectMapper json;
-    private final Map<String, CompletableFuture<Token>> cache = new ConcurrentHashMap<>();
+    private final Cache cache = new Cache();
 
     public OAuth2Tokens(EgressClient egress, ObjectMapper json) {
         this.egress = egress;
@@ -52,41 +89,17 @@ public class OAuth2Tokens {
 
     /** A cached token when one is still fresh, otherwise a new one from the token endpoint. */
     public Uni<String> token(ResolvedCredential c) {
-        String key = key(c);
-        CompletableFuture<Token> mine = new CompletableFuture<>();
-        CompletableFuture<Token> current = cache.compute(key, (k, old) -> {
-            if (old != null && (!old.isDone() || fresh(old))) {
-                return old;
-            }
-            return mine;
-        });
-        if (current == mine) {
-            fetch(c).subscribe().with(mine::complete, f -> {
-                cache.remove(key, mine);
-                mine.completeExceptionally(f);
-            });
-        }
-        return Uni.createFrom().completionStage(current).map(Token::value);
+        return cache.get(key(c, ""), () -> fetch(c));
     }
 
     /** Forgets {@code rejected} (the destination answered 401 to it), so the next call fetches a fresh token. */
     public void invalidate(ResolvedCredential c, String rejected) {
-        String key = key(c);
-        CompletableFuture<Token> cur = cache.get(key);
-        if (cur != null && cur.isDone() && !cur.isCompletedExceptionally() && cur.join().value().equals(rejected)) {
-            cache.remove(key, cur);
-        }
-    }
-
-    private static boolean fresh(CompletableFuture<Token> f) {
-        return !f.isCompletedExceptionally() && Instant.now().isBefore(f.join().renewAfter());
+        cache.invalidate(key(c, ""), rejected);
     }
 
     private Uni<Token> fetch(ResolvedCredential c) {
-        String clientId = c.value("clientId");
-        String secret = c.value("clientSecret");
-        String basic = Base64.getEncoder().encodeToString((form(clientId) + ":" + form(secret))
-                .getBytes(StandardCharsets.UTF_8));
+        String basic = Base64.getEncoder().encodeToString((form(c.value("clientId")) + ":"
+                + form(c.value("clientSecret"))).getBytes(StandardCharsets.UTF_8));
         StringBuilder body = new StringBuilder("grant_type=client_credentials");
         if (c.value("scope") != null) {
             body.append("&scope=").append(form(c.value("scope")));
@@ -94,13 +107,20 @@ public class OAuth2Tokens {
         if (c.value("audience") != null) {
             body.append("&audience=").append(form(c.value("audience")));
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Authorization", "Basic " + basic);
+        return exchange(c.value("tokenUrl"), Map.of("Authorization", "Basic " + basic), body.toString());
+    }
+
+    /**
+     * Posts a form to a token endpoint through the egress client and reads {@code access_token} and
+     * {@code expires_in}. Failures are {@code auth_error} (or the egress error type) and never echo the answer's body.
+     */
+    Uni<Token> exchange(String tokenUrl, Map<String, String> extraHeaders, String formBody) {
+        Map<String, String> headers = new LinkedHashMap<>(extraHeaders);
         headers.put("Content-Type", "application/x-www-form-urlencoded");
         headers.put("Accept", "application/json");
         headers.put("User-Agent", "MedHook/0.1");
         Instant asked = Instant.now();
-        return egress.send("POST", c.value("tokenUrl"), headers, body.toString().getBytes(StandardCharsets.UTF_8))
+        return egress.send("POST", tokenUrl, headers, formBody.getBytes(StandardCharsets.UTF_8))
                 .onFailure(EgressException.class).transform(e -> new StepFailure(((EgressException) e).type(),
                         "the token endpoint could not be reached: " + e.getMessage()))
                 .map(resp -> {
@@ -124,22 +144,25 @@ public class OAuth2Tokens {
                 });
     }
 
-    private static String form(String s) {
+    static String form(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
-    /** The credential id and a digest of its values: a changed credential is a new cache entry. */
-    private static String key(ResolvedCredential c) {
+    /**
+     * The credential id and a digest of its values and {@code extra} (a scope, say): a changed credential is a new
+     * cache entry.
+     */
+    static String key(ResolvedCredential c, String extra) {
         try {
             MessageDigest d = MessageDigest.getInstance("SHA-256");
-            new java.util.TreeMap<>(c.values()).forEach((k, v) -> {
+            new TreeMap<>(c.values()).forEach((k, v) -> {
                 d.update(k.getBytes(StandardCharsets.UTF_8));
                 d.update((byte) 0);
                 d.update(v.getBytes(StandardCharsets.UTF_8));
                 d.update((byte) 0);
             });
-            UUID id = c.id();
-            return id + ":" + HexFormat.of().formatHex(d.digest());
+            d.update(extra.getBytes(StandardCharsets.UTF_8));
+            return c.id() + ":" + HexFormat.of().formatHex(d.digest());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
