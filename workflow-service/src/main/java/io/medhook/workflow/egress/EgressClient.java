@@ -73,6 +73,14 @@ public class EgressClient {
         client.closeAndAwait();
     }
 
+    /**
+     * Checks a URL's shape as a request through this client would (scheme, host, port, no user info) without
+     * resolving it; the address checks happen on every request. Throws {@link EgressException} naming the problem.
+     */
+    public static void checkUrl(String url) {
+        EgressTarget.parse(url);
+    }
+
     /** The policy in force now (environment and stored allow-list merged). */
     public EgressPolicy policy() {
         return policy.get();
