@@ -188,9 +188,9 @@ public class DeliveryService {
                 select id, endpoint_id, msg_id, event_type, status, attempts, next_attempt_at, created_at,
                        last_attempt_at, finished_at, execution_id
                   from webhook_delivery
-                 where workspace_id = $1 and ($2::uuid is null or endpoint_id = $2)
-                   and ($3::text is null or status = $3)
-                 order by """ + order + " limit " + PAGE)
+                 where workspace_id = $1 and ($2::uuid is null or endpoint_id = $2::uuid)
+                   and ($3::text is null or status = $3::text)
+                """ + " order by " + order + " limit " + PAGE)
                 .execute(Tuple.of(workspaceId, endpointId, status)))
                 .map(rows -> {
                     List<DeliveryView> out = new ArrayList<>();
