@@ -171,10 +171,15 @@ public class DeliveryDispatcher {
                 });
     }
 
+    /**
+     * A send ended. The next claim waits until a quarter of the slots are free (or the next poll): one claim query per
+     * finished delivery would cost more than the delivery.
+     */
     private void done(DeliveryStore.Claimed c) {
         inFlight.remove(c.id());
-        running.decrementAndGet();
-        wake();
+        if (running.decrementAndGet() <= config.concurrency() * 3 / 4) {
+            wake();
+        }
     }
 
     private void renewLeases() {
@@ -279,8 +284,9 @@ public class DeliveryDispatcher {
                 AuditChange.updated(new DeliveryAudit(c.endpointId().toString(), c.msgId(), c.eventType(),
                         "delivering", c.attempts(), null), new DeliveryAudit(c.endpointId().toString(), c.msgId(),
                                 c.eventType(), next, attempt, errorType)));
-        return store.record(c.id(), workerId, o, next, nextIndex, nextAt, audit,
-                tx -> health(tx, ep, ok, gone, now)).invoke(recorded -> {
+        Uni<Boolean> recording = ok ? store.recordSuccess(c.id(), workerId, o, nextIndex, audit)
+                : store.record(c.id(), workerId, o, next, nextIndex, nextAt, audit, tx -> health(tx, ep, ok, gone, now));
+        return recording.invoke(recorded -> {
                     if (!recorded) {
                         LOG.warnf("delivery %s: lease lost before recording; another worker owns it", c.id());
                     } else if (!ok) {

@@ -174,6 +174,42 @@ public class DeliveryStore {
                 }));
     }
 
+    /**
+     * The common case in one statement (atomic on its own, one round trip): a delivery succeeded, if this replica still
+     * holds its lease: its state, the attempt, the end of the endpoint's failing period and the audit event (appended
+     * to the outbox as {@link AuditOutbox} does). Returns false when the lease was lost.
+     */
+    public Uni<Boolean> recordSuccess(UUID id, String owner, Outcome o, int retryIndex, AuditEvent audit) {
+        return pool.preparedQuery("""
+                with d as (
+                    update webhook_delivery
+                       set status = 'succeeded', attempts = attempts + 1, retry_index = $3, next_attempt_at = null,
+                           lease_owner = null, lease_until = null, last_attempt_at = $4, finished_at = $4
+                     where id = $1 and lease_owner = $2 and status = 'delivering'
+                    returning id, endpoint_id
+                ),
+                a as (
+                    insert into webhook_attempt (delivery_id, attempt, attempted_at, status_code, latency_ms,
+                                                 response_enc, error_type, cause)
+                    select d.id, $5, $4, $6, $7, $8, null, $9 from d
+                    returning 1
+                ),
+                h as (
+                    update webhook_endpoint set failing_since = null
+                     where id = (select endpoint_id from d) and failing_since is not null
+                    returning 1
+                ),
+                o as (
+                    insert into audit_outbox (event_id, payload) select $10, $11 from d
+                    returning 1
+                )
+                select count(*) as n from d""")
+                .execute(Tuple.from(Arrays.asList(id, owner, retryIndex, at(o.attemptedAt()), o.attempt(),
+                        o.statusCode(), o.latencyMs(), o.responseEnc() == null ? null : Buffer.buffer(o.responseEnc()),
+                        o.cause(), audit.id(), io.medhook.common.audit.AuditJson.write(audit))))
+                .map(rows -> rows.iterator().next().getLong("n") == 1);
+    }
+
     static OffsetDateTime at(Instant i) {
         return i == null ? null : i.atOffset(ZoneOffset.UTC);
     }
