@@ -228,7 +228,7 @@ public class DeliveryDispatcher {
             headers.put("webhook-timestamp", Long.toString(timestamp));
             headers.put("webhook-signature", StandardWebhooks.signatures(secrets, c.msgId(), timestamp, body));
             long t0 = System.nanoTime();
-            return egress.send("POST", ep.url(), headers, body)
+            return egress.send("POST", ep.url(), headers, body, Set.of(), false)
                     .ifNoItem().after(Duration.ofMillis(ep.timeoutMs()))
                     .failWith(() -> new EgressException("timeout", "no answer within the endpoint's timeout"))
                     .map(r -> new Result(r, null))

@@ -455,4 +455,51 @@ class DeliveryRetryTest {
                     + "/redeliver").then().statusCode(403);
         }
     }
+
+    @Test
+    void anEndpointsRateLimitHoldsBackDeliveriesWithoutCountingAttempts() throws Exception {
+        String ws = newWorkspace();
+        String editor = token(ws, "editor");
+        try (HttpReceiver r = HttpReceiver.start("127.0.0.2")) {
+            endpoint(ws, editor, Map.of("url", r.url("/rl"), "eventTypes", List.of("*"), "rateLimit", 2));
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                ids.add(message(ws, editor, "x.y", Map.of("i", i)).getString("deliveryIds[0]"));
+            }
+            MovableClock clock = clockAfterNow();
+            dispatcher(clock, "w-rate");
+            for (int second = 1; second <= 3; second++) {
+                int expected = 2 * second;
+                r.await(expected, Duration.ofSeconds(10));
+                Thread.sleep(400);
+                assertEquals(expected, r.hits().size(), "2 per second of the (moved) clock, no more");
+                clock.advance(Duration.ofSeconds(1));
+            }
+            for (String id : ids) {
+                JsonPath d = awaitAttempts(ws, editor, id, 1);
+                assertEquals("succeeded", d.getString("status"));
+                assertEquals(1, d.getInt("attempts"), "being held back is not an attempt");
+            }
+        }
+    }
+
+    @Test
+    void aRedirectIsNotFollowedButCountsAsAFailedAttempt() throws Exception {
+        String ws = newWorkspace();
+        String editor = token(ws, "editor");
+        try (HttpReceiver r = HttpReceiver.start("127.0.0.2")) {
+            r.respond(h -> h.path().equals("/moved") ? new HttpReceiver.Reply(307, Map.of("Location", "/elsewhere"),
+                    "") : HttpReceiver.Reply.ok());
+            endpoint(ws, editor, Map.of("url", r.url("/moved"), "eventTypes", List.of("*"),
+                    "retrySchedule", List.of(0)));
+            String id = message(ws, editor, "x.y", Map.of("a", 1)).getString("deliveryIds[0]");
+            dispatcher(clockAfterNow(), "w-redirect");
+            JsonPath d = awaitAttempts(ws, editor, id, 1);
+            assertEquals("failed", d.getString("status"));
+            assertEquals(307, d.getInt("attemptLog[0].statusCode"));
+            assertEquals("http_error", d.getString("attemptLog[0].errorType"));
+            assertEquals(List.of("/moved"), r.hits().stream().map(HttpReceiver.Hit::path).toList(),
+                    "the signed body went nowhere but the endpoint's URL");
+        }
+    }
 }
