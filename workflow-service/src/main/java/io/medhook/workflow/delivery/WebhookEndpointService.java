@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
 /**
  * Webhook endpoints per workspace: validation, the sealed signing secrets (created, rotated with an overlap), and an
  * audit event in the transaction of every change. Secrets leave this class only in the answer to a creation or a
- * rotation and, for signing, through {@link #secrets}.
+ * rotation and, for signing, through {@link #readSecrets} (package-private, for the dispatcher).
  */
 @ApplicationScoped
 public class WebhookEndpointService {
@@ -206,15 +206,6 @@ public class WebhookEndpointService {
                                     AuditChange.updated(snapshot(old, current.current()), snapshot(row, secret)))));
                 })))
                 .map(row -> row.view().withSecret(secret));
-    }
-
-    /** The secrets that sign now: the current one, and the previous one while its overlap lasts. */
-    List<String> signingSecrets(byte[] key, EndpointRow row, Instant now) {
-        Secrets s = readSecrets(key, row);
-        if (s.previous() != null && row.previousValidUntil() != null && now.isBefore(row.previousValidUntil())) {
-            return List.of(s.current(), s.previous());
-        }
-        return List.of(s.current());
     }
 
     Secrets readSecrets(byte[] key, EndpointRow row) {
