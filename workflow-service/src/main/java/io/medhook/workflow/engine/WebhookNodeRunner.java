@@ -3,6 +3,7 @@ package io.medhook.workflow.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.medhook.common.problem.ErrorKind;
 import io.medhook.common.problem.MedhookException;
 import io.medhook.workflow.definition.NodeDefinition;
 import io.medhook.workflow.delivery.DeliveryService;
@@ -45,7 +46,8 @@ public class WebhookNodeRunner implements NodeRunner {
                     out.put("endpointId", endpointId.toString());
                     return (JsonNode) out;
                 })
-                .onFailure(MedhookException.class).transform(e -> new StepFailure("invalid_params",
+                .onFailure(e -> e instanceof MedhookException m && m.kind() == ErrorKind.NOT_FOUND)
+                .transform(e -> new StepFailure("invalid_params",
                         "the webhook endpoint no longer exists in this workspace"));
     }
 }

@@ -161,4 +161,21 @@ class WebhookNodeTest {
                 .post("/api/v1/workspaces/" + ws + "/workflows")
                 .then().statusCode(422).body("errors.field", org.hamcrest.Matchers.hasItems("params.endpointId"));
     }
+
+    @Test
+    void aWebhookNodeWhoseEndpointWasDeletedAfterSaveFailsItsStep() throws Exception {
+        String ws = newWorkspace();
+        String editor = token(ws, "editor");
+        String endpointId = endpoint(ws, editor, Map.of("url", "http://127.0.0.2:9/gone")).getString("id");
+        JsonPath wf = create(ws, editor, Map.of("name", "wf-" + UUID.randomUUID(), "trigger", Map.of("type", "webhook"),
+                "nodes", List.of(Map.of("id", "notify", "type", "webhook", "params", Map.of("endpointId", endpointId))),
+                "edges", List.of()));
+        given().auth().oauth2(editor).delete(DeliveryTestSupport.endpoints(ws) + "/" + endpointId).then()
+                .statusCode(204);
+        String execution = trigger(wf.getString("webhookUrl"), "{}");
+        JsonPath done = awaitTerminal(ws, editor, execution);
+        assertEquals("failed", done.getString("status"));
+        assertEquals("invalid_params", done.getString("steps[0].error.type"));
+        assertEquals(0, count("select count(*) from webhook_delivery where execution_id = '" + execution + "'"));
+    }
 }
