@@ -99,6 +99,7 @@ class RbacMatrixTest {
                 RbacMatrix.workspace("PUT", CRED + "/{id}", RbacMatrixTest::credentialBody, EDITORS)
                         .with("id", credential),
                 RbacMatrix.instance("POST", "/api/v1/admin/credential-keys/rewrap", null, EnumSet.of(OWNER)),
+                RbacMatrix.instance("POST", "/api/v1/admin/webhook-endpoint-keys/rewrap", null, EnumSet.of(OWNER)),
                 RbacMatrix.instance("GET", "/api/v1/admin/egress/allow-list", null, EnumSet.of(OWNER)),
                 // an empty list: the shared test database keeps no entry behind
                 RbacMatrix.instance("PUT", "/api/v1/admin/egress/allow-list",
