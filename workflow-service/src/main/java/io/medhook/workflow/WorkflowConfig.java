@@ -26,6 +26,88 @@ public interface WorkflowConfig {
 
     Retention retention();
 
+    Delivery delivery();
+
+    /** Signed webhook delivery (issue 6): endpoints, the dispatcher, retries, redelivery. */
+    interface Delivery {
+        /** Whether this replica runs the delivery dispatcher (every replica may: claims are leased). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** How often the dispatcher looks for due deliveries when nothing woke it. */
+        @WithDefault("50ms")
+        Duration pollInterval();
+
+        /** Deliveries one replica sends at the same time, over all endpoints. */
+        @WithDefault("64")
+        int concurrency();
+
+        /** Deliveries to one endpoint in flight at once across all replicas: a slow endpoint holds at most this many. */
+        @WithDefault("4")
+        int endpointConcurrency();
+
+        /** Deliveries claimed per query. */
+        @WithDefault("200")
+        int batchSize();
+
+        /** How long a claimed delivery stays leased; a replica that dies holding it loses it after this. */
+        @WithDefault("60s")
+        Duration lease();
+
+        /**
+         * Delays before each attempt, the first one included (like Svix: immediately, 5 s, 5 min, 30 min, 2 h, 5 h,
+         * 10 h, 10 h); an endpoint may set its own. After the last one fails the delivery is {@code failed}.
+         */
+        @WithDefault("0s,5s,5m,30m,2h,5h,10h,10h")
+        List<Duration> retrySchedule();
+
+        /** Jitter applied to every retry delay, as a fraction (0.1: up to 10 % earlier or later). */
+        @WithDefault("0.1")
+        double jitter();
+
+        /** The longest {@code Retry-After} honoured; a longer one is cut to this. */
+        @WithDefault("1h")
+        Duration retryAfterMax();
+
+        /** Time limit of one attempt when the endpoint sets none: a 2xx must arrive within it. */
+        @WithDefault("15s")
+        Duration timeout();
+
+        /** The longest timeout an endpoint may set (at most the egress client's own {@code egress.timeout}). */
+        @WithDefault("30s")
+        Duration maxTimeout();
+
+        /** An endpoint whose attempts have all failed for this long is disabled (and the disabling audited). */
+        @WithDefault("5d")
+        Duration disableAfter();
+
+        /** How long a rotated-out signing secret keeps signing (both signatures are sent) unless the rotation says. */
+        @WithDefault("24h")
+        Duration secretOverlap();
+
+        /** Bytes of a response body kept with an attempt. */
+        @WithDefault("1024")
+        int responseBodyBytes();
+
+        /** Redelivery requests per workspace and minute (single or bulk); more get 429. */
+        @WithDefault("10")
+        int redeliveriesPerMinute();
+
+        /** Largest delivery body, in bytes. */
+        @WithDefault("1048576")
+        int maxBodyBytes();
+
+        /**
+         * The kind of a workspace not listed in {@code workspace-kinds}: {@code production} (https endpoints only) or
+         * {@code sandbox} (http allowed). The access token does not carry the kind, so it is configured here.
+         */
+        @WithDefault("production")
+        String defaultWorkspaceKind();
+
+        /** Workspace kinds by workspace id ({@code sandbox} or {@code production}). */
+        Map<String, String> workspaceKinds();
+    }
+
     interface Retention {
         /** Days after its end that an execution's payloads (input, outputs, error messages, data key) are kept. */
         @WithDefault("30")

@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowValidator {
 
-    public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir");
+    public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir",
+            "webhook");
     public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction");
     private static final Pattern FHIR_RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
@@ -90,6 +91,7 @@ public final class WorkflowValidator {
                 case "loop" -> loop(n, errors);
                 case "wait" -> waitNode(n, errors);
                 case "fhir" -> fhir(n, errors);
+                case "webhook" -> webhookNode(n, errors);
                 default -> throw new IllegalStateException();
             }
         }
@@ -305,6 +307,35 @@ public final class WorkflowValidator {
             errors.add(error(n.id(), "params.seconds", "must be an integer from 1 to " + MAX_WAIT_SECONDS));
         }
         unknownParams(n, Set.of("seconds"), errors);
+    }
+
+    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,99}");
+
+    /**
+     * A {@code webhook} node: {@code {"endpointId": "<webhook endpoint id>", "eventType": "…"}} (event type optional);
+     * whether the endpoint exists in the workspace is checked on save by the service ({@link #webhookRefs}).
+     */
+    private static void webhookNode(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode id = n.params() == null ? null : n.params().get("endpointId");
+        if (id == null || !id.isTextual() || !UUID_TEXT.matcher(id.asText()).matches()) {
+            errors.add(error(n.id(), "params.endpointId", "must be the id of a webhook endpoint"));
+        }
+        JsonNode type = n.params() == null ? null : n.params().get("eventType");
+        if (type != null && !type.isNull() && (!type.isTextual() || !EVENT_TYPE.matcher(type.asText()).matches())) {
+            errors.add(error(n.id(), "params.eventType", "must be letters, digits, '.', '_' and '-' (at most 100)"));
+        }
+        unknownParams(n, Set.of("endpointId", "eventType"), errors);
+    }
+
+    /** The webhook endpoint ids of the webhook nodes by node id, for the check on save. */
+    public static Map<String, java.util.UUID> webhookRefs(WorkflowDefinition def) {
+        Map<String, java.util.UUID> out = new LinkedHashMap<>();
+        for (NodeDefinition n : def.nodes()) {
+            if ("webhook".equals(n.type()) && n.params() != null) {
+                out.put(n.id(), java.util.UUID.fromString(n.params().get("endpointId").asText()));
+            }
+        }
+        return out;
     }
 
     /** The payload policies of {@code settings.payloads}: what is kept once an execution has ended. */

@@ -73,6 +73,14 @@ public class EgressClient {
         client.closeAndAwait();
     }
 
+    /**
+     * Checks a URL's shape as a request through this client would (scheme, host, port, no user info) without
+     * resolving it; the address checks happen on every request. Throws {@link EgressException} naming the problem.
+     */
+    public static void checkUrl(String url) {
+        EgressTarget.parse(url);
+    }
+
     /** The policy in force now (environment and stored allow-list merged). */
     public EgressPolicy policy() {
         return policy.get();
@@ -89,6 +97,15 @@ public class EgressClient {
      */
     public Uni<EgressResponse> send(String method, String url, Map<String, String> headers, byte[] body,
             Set<String> originBound) {
+        return send(method, url, headers, body, originBound, true);
+    }
+
+    /**
+     * Like {@link #send(String, String, Map, byte[], Set)}; with {@code followRedirects} false a redirect is returned
+     * as the response it is (webhook deliveries: a signed body goes to the URL the endpoint names, nowhere else).
+     */
+    public Uni<EgressResponse> send(String method, String url, Map<String, String> headers, byte[] body,
+            Set<String> originBound, boolean followRedirects) {
         Set<String> bound = new java.util.HashSet<>(ORIGIN_BOUND_HEADERS);
         originBound.forEach(h -> bound.add(h.toLowerCase(Locale.ROOT)));
         EgressTarget target;
@@ -97,7 +114,7 @@ public class EgressClient {
         } catch (EgressException e) {
             return Uni.createFrom().failure(e);
         }
-        return send(method, target, headers, body, Set.copyOf(bound), 0)
+        return send(method, target, headers, body, Set.copyOf(bound), followRedirects ? 0 : -1)
                 .ifNoItem().after(config.timeout())
                 .failWith(() -> new EgressException("timeout", "the request did not complete in time"));
     }
@@ -124,7 +141,8 @@ public class EgressClient {
                     .transform(f -> new EgressException("connection_error", "could not connect to the destination"))
                     .chain(resp -> {
                         String location = resp.getHeader("Location");
-                        if (isRedirect(resp.statusCode()) && location != null) {
+                        // redirects < 0: not followed at all
+                        if (redirects >= 0 && isRedirect(resp.statusCode()) && location != null) {
                             return discard(resp).chain(() -> {
                                 if (redirects >= config.maxRedirects()) {
                                     return Uni.createFrom().failure(new EgressException(EgressException.BLOCKED,

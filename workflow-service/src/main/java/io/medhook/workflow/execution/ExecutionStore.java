@@ -471,7 +471,9 @@ public class ExecutionStore {
      * {@code usage_daily} (executions, succeeded, failed, credits on the UTC day it was created) and apply the
      * version's payload policy ({@code settings.payloads}): {@code none} discards the input, every step output and
      * error message (the error types stay) and the execution's error message; {@code errors} discards the input and
-     * outputs unless the execution failed (or timed out). A discarded execution's data key is destroyed too.
+     * outputs unless the execution failed (or timed out). A discarded execution's data key is destroyed too. Then it
+     * stores the {@code execution.succeeded} / {@code execution.failed} deliveries of subscribed webhook endpoints
+     * ({@link io.medhook.workflow.delivery.ExecutionEvents}).
      */
     public Uni<Void> ended(SqlConnection tx, UUID id) {
         return tx.preparedQuery("""
@@ -505,7 +507,9 @@ public class ExecutionStore {
                 .chain(rows -> rows.rowCount() == 0 ? Uni.createFrom().voidItem()
                         : tx.preparedQuery("""
                                 update execution_step set output_enc = null, error_enc = null
-                                 where execution_id = $1""").execute(Tuple.of(id)).replaceWithVoid());
+                                 where execution_id = $1""").execute(Tuple.of(id)).replaceWithVoid())
+                // execution.succeeded / execution.failed deliveries, in this same transaction
+                .chain(() -> io.medhook.workflow.delivery.ExecutionEvents.executionEnded(tx, id));
     }
 
     public Uni<ExecutionRow> find(UUID workspaceId, UUID id) {

@@ -50,8 +50,12 @@ public class WorkflowService {
     private final KeyEncryption kek;
     private final WorkflowConfig config;
 
-    public WorkflowService(ObjectMapper json, KeyEncryption kek, WorkflowConfig config) {
+    private final io.vertx.mutiny.sqlclient.Pool pool;
+
+    public WorkflowService(ObjectMapper json, KeyEncryption kek, WorkflowConfig config,
+            io.vertx.mutiny.sqlclient.Pool pool) {
         this.json = json;
+        this.pool = pool;
         this.kek = kek;
         this.config = config;
     }
@@ -85,6 +89,36 @@ public class WorkflowService {
      * node and field otherwise (another workspace's credential is "does not exist", like an unknown id).
      */
     private Uni<Void> checkCredentials(UUID workspaceId, WorkflowDefinition def) {
+        return checkCredentialRefs(workspaceId, def).chain(() -> checkWebhookEndpoints(workspaceId, def));
+    }
+
+    /** A webhook node must name an endpoint of this workspace: 422 naming the node otherwise. */
+    private Uni<Void> checkWebhookEndpoints(UUID workspaceId, WorkflowDefinition def) {
+        Map<String, UUID> refs = WorkflowValidator.webhookRefs(def);
+        if (refs.isEmpty()) {
+            return Uni.createFrom().voidItem();
+        }
+        return pool.preparedQuery("select id from webhook_endpoint where workspace_id = $1 and id = any($2)")
+                .execute(io.vertx.mutiny.sqlclient.Tuple.of(workspaceId,
+                        new java.util.HashSet<>(refs.values()).toArray(UUID[]::new)))
+                .map(rows -> {
+                    java.util.Set<UUID> found = new java.util.HashSet<>();
+                    rows.forEach(r -> found.add(r.getUUID("id")));
+                    List<Map<String, String>> errors = new java.util.ArrayList<>();
+                    refs.forEach((node, id) -> {
+                        if (!found.contains(id)) {
+                            errors.add(WorkflowValidator.error(node, "params.endpointId",
+                                    "no webhook endpoint with this id exists in this workspace"));
+                        }
+                    });
+                    if (!errors.isEmpty()) {
+                        throw WorkflowValidator.invalid(errors);
+                    }
+                    return null;
+                }).replaceWithVoid();
+    }
+
+    private Uni<Void> checkCredentialRefs(UUID workspaceId, WorkflowDefinition def) {
         Map<String, UUID> refs = WorkflowValidator.credentialRefs(def);
         if (refs.isEmpty()) {
             return Uni.createFrom().voidItem();

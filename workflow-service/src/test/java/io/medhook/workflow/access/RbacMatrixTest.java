@@ -65,14 +65,41 @@ class RbacMatrixTest {
                    "edges": []}}""".formatted(UUID.randomUUID());
     }
 
+    private static final String WH = "/api/v1/workspaces/{workspaceId}/webhook-endpoints";
+    private static final String DL = "/api/v1/workspaces/{workspaceId}/webhook-deliveries";
+
+    private static String webhookEndpointBody() {
+        return "{\"url\": \"http://127.0.0.2:9/in\", \"eventTypes\": [\"matrix.test\"]}";
+    }
+
     static List<RbacMatrix.Endpoint> endpoints(String execution, String credential) {
+        return endpoints(execution, credential, "unused", "unused");
+    }
+
+    static List<RbacMatrix.Endpoint> endpoints(String execution, String credential, String hook, String delivery) {
         return List.of(
+                RbacMatrix.workspace("POST", WH, RbacMatrixTest::webhookEndpointBody, EDITORS),
+                RbacMatrix.workspace("GET", WH, null, VIEWERS),
+                RbacMatrix.workspace("GET", WH + "/{id}", null, VIEWERS).with("id", hook),
+                RbacMatrix.workspace("PUT", WH + "/{id}", RbacMatrix.json("{\"description\": \"m\"}"), EDITORS)
+                        .with("id", hook),
+                RbacMatrix.workspace("POST", WH + "/{id}/secret/rotate", RbacMatrix.json("{}"), EDITORS)
+                        .with("id", hook),
+                RbacMatrix.workspace("GET", WH + "/{endpointId}/deliveries", null, VIEWERS).with("endpointId", hook),
+                RbacMatrix.workspace("POST", WH + "/{endpointId}/redeliver-failed",
+                        RbacMatrix.json("{\"since\": \"2020-01-01T00:00:00Z\"}"), EDITORS).with("endpointId", hook),
+                RbacMatrix.workspace("POST", "/api/v1/workspaces/{workspaceId}/webhook-messages",
+                        RbacMatrix.json("{\"eventType\": \"matrix.test\", \"data\": {\"n\": 1}}"), EDITORS),
+                RbacMatrix.workspace("GET", DL, null, VIEWERS),
+                RbacMatrix.workspace("GET", DL + "/{id}", null, VIEWERS).with("id", delivery),
+                RbacMatrix.workspace("POST", DL + "/{id}/redeliver", null, EDITORS).with("id", delivery),
                 RbacMatrix.workspace("POST", CRED, RbacMatrixTest::credentialBody, EDITORS),
                 RbacMatrix.workspace("GET", CRED, null, VIEWERS),
                 RbacMatrix.workspace("GET", CRED + "/{id}", null, VIEWERS).with("id", credential),
                 RbacMatrix.workspace("PUT", CRED + "/{id}", RbacMatrixTest::credentialBody, EDITORS)
                         .with("id", credential),
                 RbacMatrix.instance("POST", "/api/v1/admin/credential-keys/rewrap", null, EnumSet.of(OWNER)),
+                RbacMatrix.instance("POST", "/api/v1/admin/webhook-endpoint-keys/rewrap", null, EnumSet.of(OWNER)),
                 RbacMatrix.instance("GET", "/api/v1/admin/egress/allow-list", null, EnumSet.of(OWNER)),
                 // an empty list: the shared test database keeps no entry behind
                 RbacMatrix.instance("PUT", "/api/v1/admin/egress/allow-list",
@@ -94,6 +121,7 @@ class RbacMatrixTest {
                 RbacMatrix.instance("GET", "/internal/v1/usage", null, EnumSet.of(SERVICE)),
                 // last: deleting the workflow leaves later callers a 404, which still shows they were let through
                 RbacMatrix.workspace("DELETE", CRED + "/{id}", null, EDITORS).with("id", credential),
+                RbacMatrix.workspace("DELETE", WH + "/{id}", null, EDITORS).with("id", hook),
                 RbacMatrix.workspace("DELETE", WF + "/{id}", null, EDITORS));
     }
 
@@ -125,8 +153,16 @@ class RbacMatrixTest {
                 .body(credentialBody()).post("/api/v1/workspaces/" + ws + "/credentials")
                 .then().statusCode(201).extract().path("id");
 
+        String hook = given().auth().oauth2(tokens.get(EDITOR)).contentType(ContentType.JSON)
+                .body(webhookEndpointBody()).post("/api/v1/workspaces/" + ws + "/webhook-endpoints")
+                .then().statusCode(201).extract().path("id");
+        String delivery = given().auth().oauth2(tokens.get(EDITOR)).contentType(ContentType.JSON)
+                .body("{\"eventType\": \"matrix.test\", \"data\": {\"n\": 1}}")
+                .post("/api/v1/workspaces/" + ws + "/webhook-messages")
+                .then().statusCode(202).extract().path("deliveryIds[0]");
+
         String url = base.toString().replaceAll("/$", "");
-        List<String> violations = RbacMatrix.run(url, endpoints(execution, credential), tokens, Map.of("workspaceId", ws,
+        List<String> violations = RbacMatrix.run(url, endpoints(execution, credential, hook, delivery), tokens, Map.of("workspaceId", ws,
                 "id", wf.getString("id")));
         assertEquals(List.of(), violations);
     }

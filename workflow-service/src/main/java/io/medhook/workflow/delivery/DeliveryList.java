@@ -1,0 +1,6 @@
+package io.medhook.workflow.delivery;
+
+import java.util.List;
+
+public record DeliveryList(List<DeliveryView> items) {
+}
