@@ -20,7 +20,12 @@ import java.util.regex.Pattern;
  */
 public final class WorkflowValidator {
 
-    public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir");
+    public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir",
+            "parallel");
+    /** Node types a parallel branch can be. */
+    public static final Set<String> BRANCH_TYPES = Set.of("code", "http", "fhir");
+    /** Upper bound of a parallel node's branches and of its {@code maxConcurrency}. */
+    public static final int MAX_BRANCHES = 20;
     public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction");
     private static final Pattern FHIR_RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
@@ -80,7 +85,7 @@ public final class WorkflowValidator {
                 errors.add(error(n.id(), "id", "is used by more than one node"));
             }
             if (n.type() == null || !NODE_TYPES.contains(n.type())) {
-                errors.add(error(n.id(), "type", "unknown node type; known types: code, condition, fhir, http, loop, wait"));
+                errors.add(error(n.id(), "type", "unknown node type; known types: " + String.join(", ", new java.util.TreeSet<>(NODE_TYPES))));
                 continue;
             }
             switch (n.type()) {
@@ -90,6 +95,7 @@ public final class WorkflowValidator {
                 case "loop" -> loop(n, errors);
                 case "wait" -> waitNode(n, errors);
                 case "fhir" -> fhir(n, errors);
+                case "parallel" -> parallel(n, errors);
                 default -> throw new IllegalStateException();
             }
         }
@@ -353,22 +359,108 @@ public final class WorkflowValidator {
         }
     }
 
-    /** The credential ids of the nodes (http nodes and http loop bodies) by node id, for the check on save. */
-    public static Map<String, java.util.UUID> credentialRefs(WorkflowDefinition def) {
-        Map<String, java.util.UUID> refs = new LinkedHashMap<>();
+    /**
+     * One credential reference of a definition: the node (null for the trigger), the field that holds it, what uses
+     * it ({@code http}, {@code fhir}, {@code s3} or {@code signature}: which credential types fit) and the id.
+     */
+    public record CredentialRef(String node, String field, String usage, java.util.UUID id) {
+    }
+
+    /**
+     * Every credential reference of a valid definition: http/fhir nodes, http loop bodies, parallel branches and the
+     * trigger's signature check, in definition order.
+     */
+    public static List<CredentialRef> credentialRefs(WorkflowDefinition def) {
+        List<CredentialRef> refs = new ArrayList<>();
+        TriggerDefinition t = def.trigger();
+        if (t != null && t.signature() != null && t.signature().credentialId() != null) {
+            refs.add(new CredentialRef(null, "trigger.signature.credentialId", "signature",
+                    java.util.UUID.fromString(t.signature().credentialId())));
+        }
         for (NodeDefinition n : def.nodes()) {
             JsonNode p = n.params();
-            JsonNode c = null;
-            if (("http".equals(n.type()) || "fhir".equals(n.type())) && p != null) {
-                c = p.get("credentialId");
-            } else if ("loop".equals(n.type()) && p != null && "http".equals(p.path("body").path("type").asText())) {
-                c = p.path("body").path("params").get("credentialId");
+            if (p == null) {
+                continue;
             }
-            if (c != null && c.isTextual()) {
-                refs.put(n.id(), java.util.UUID.fromString(c.asText()));
+            if (Set.of("http", "fhir", "s3").contains(n.type())) {
+                ref(refs, n.id(), "params.credentialId", n.type(), p.get("credentialId"));
+            } else if ("loop".equals(n.type()) && "http".equals(p.path("body").path("type").asText())) {
+                ref(refs, n.id(), "params.body.params.credentialId", "http",
+                        p.path("body").path("params").get("credentialId"));
+            } else if ("parallel".equals(n.type()) && p.path("branches").isArray()) {
+                for (int i = 0; i < p.get("branches").size(); i++) {
+                    JsonNode b = p.get("branches").get(i);
+                    ref(refs, n.id(), "params.branches[" + i + "].params.credentialId", b.path("type").asText(),
+                            b.path("params").get("credentialId"));
+                }
             }
         }
         return refs;
+    }
+
+    private static void ref(List<CredentialRef> refs, String node, String field, String usage, JsonNode id) {
+        if (id != null && id.isTextual() && UUID_TEXT.matcher(id.asText()).matches()) {
+            refs.add(new CredentialRef(node, field, usage, java.util.UUID.fromString(id.asText())));
+        }
+    }
+
+    /**
+     * {@code {"branches": [{"id", "type", "params"}…], "maxConcurrency": 4, "onFailure": "fail"|"continue"}}: 1-20
+     * branches with distinct ids, each a code, http or fhir node checked like one.
+     */
+    private static void parallel(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode branches = p == null ? null : p.get("branches");
+        if (branches == null || !branches.isArray() || branches.isEmpty() || branches.size() > MAX_BRANCHES) {
+            errors.add(error(n.id(), "params.branches", "must be an array of 1 to " + MAX_BRANCHES + " branches"));
+        } else {
+            Set<String> ids = new HashSet<>();
+            for (int i = 0; i < branches.size(); i++) {
+                JsonNode b = branches.get(i);
+                String where = "params.branches[" + i + "]";
+                if (!b.isObject()) {
+                    errors.add(error(n.id(), where, "must be an object {id, type, params}"));
+                    continue;
+                }
+                JsonNode id = b.get("id");
+                if (id == null || !id.isTextual() || !NODE_ID.matcher(id.asText()).matches()) {
+                    errors.add(error(n.id(), where + ".id", "must be 1-64 letters, digits, '_' or '-'"));
+                } else if (!ids.add(id.asText())) {
+                    errors.add(error(n.id(), where + ".id", "is used by more than one branch"));
+                }
+                b.fieldNames().forEachRemaining(f -> {
+                    if (!Set.of("id", "type", "params").contains(f)) {
+                        errors.add(error(n.id(), where + "." + f, "unknown field"));
+                    }
+                });
+                JsonNode type = b.get("type");
+                if (type == null || !type.isTextual() || !BRANCH_TYPES.contains(type.asText())) {
+                    errors.add(error(n.id(), where + ".type", "a branch must be one of "
+                            + String.join(", ", new java.util.TreeSet<>(BRANCH_TYPES))));
+                    continue;
+                }
+                JsonNode bp = b.get("params");
+                NodeDefinition inner = new NodeDefinition(n.id(), type.asText(),
+                        bp != null && bp.isObject() ? (com.fasterxml.jackson.databind.node.ObjectNode) bp : null);
+                List<Map<String, String>> innerErrors = new ArrayList<>();
+                switch (inner.type()) {
+                    case "code" -> code(inner, innerErrors);
+                    case "http" -> http(inner, innerErrors);
+                    case "fhir" -> fhir(inner, innerErrors);
+                    default -> throw new IllegalStateException();
+                }
+                innerErrors.forEach(e -> errors.add(error(n.id(), where + "." + e.get("field"), e.get("message"))));
+            }
+        }
+        JsonNode max = p == null ? null : p.get("maxConcurrency");
+        if (max != null && (!max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX_BRANCHES)) {
+            errors.add(error(n.id(), "params.maxConcurrency", "must be an integer from 1 to " + MAX_BRANCHES));
+        }
+        JsonNode onFailure = p == null ? null : p.get("onFailure");
+        if (onFailure != null && !(onFailure.isTextual() && Set.of("fail", "continue").contains(onFailure.asText()))) {
+            errors.add(error(n.id(), "params.onFailure", "must be fail or continue"));
+        }
+        unknownParams(n, Set.of("branches", "maxConcurrency", "onFailure"), errors);
     }
 
     /**

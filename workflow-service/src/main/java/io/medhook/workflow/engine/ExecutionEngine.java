@@ -289,7 +289,7 @@ public class ExecutionEngine {
                         : withRetries(() -> runner.run(node, input, new NodeRunner.StepContext(c.id(),
                                 c.workspaceId(), outputs, (itemId, out) -> store.itemSucceeded(c.id(), itemId,
                                         PayloadCrypto.seal(key, c.id(), PayloadCrypto.outputSlot(itemId),
-                                                write(out)))))))
+                                                write(out))).invoke(() -> outputs.put(itemId, out))))))
                 .onItem().transformToUni(output -> {
                     outputs.put(node.id(), output);
                     return store.stepSucceeded(c.id(), node.id(),

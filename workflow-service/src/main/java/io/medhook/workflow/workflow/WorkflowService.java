@@ -85,42 +85,53 @@ public class WorkflowService {
      * node and field otherwise (another workspace's credential is "does not exist", like an unknown id).
      */
     private Uni<Void> checkCredentials(UUID workspaceId, WorkflowDefinition def) {
-        Map<String, UUID> refs = WorkflowValidator.credentialRefs(def);
+        List<WorkflowValidator.CredentialRef> refs = WorkflowValidator.credentialRefs(def).stream()
+                .filter(r -> !"signature".equals(r.usage())).toList();
         if (refs.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Panache.withSession(() -> io.medhook.workflow.credential.Credential
-                .<io.medhook.workflow.credential.Credential>list("workspaceId = ?1 and id in ?2", workspaceId,
-                        List.copyOf(new java.util.HashSet<>(refs.values()))))
+        return Panache.withSession(() -> Credential.<Credential>list("workspaceId = ?1 and id in ?2", workspaceId,
+                List.copyOf(new java.util.HashSet<>(refs.stream().map(WorkflowValidator.CredentialRef::id)
+                        .toList()))))
                 .map(found -> {
                     Map<UUID, String> types = new java.util.HashMap<>();
                     found.forEach(c -> types.put(c.id, c.type));
                     List<Map<String, String>> errors = new java.util.ArrayList<>();
-                    refs.forEach((node, id) -> {
-                        String field = def.nodes().stream().filter(n -> n.id().equals(node)).findFirst()
-                                .map(n -> "loop".equals(n.type()) ? "params.body.params.credentialId"
-                                        : "params.credentialId").orElse("params.credentialId");
-                        boolean fhir = def.nodes().stream()
-                                .anyMatch(n -> n.id().equals(node) && "fhir".equals(n.type()));
-                        String type = types.get(id);
+                    for (WorkflowValidator.CredentialRef r : refs) {
+                        String type = types.get(r.id());
                         if (type == null) {
-                            errors.add(WorkflowValidator.error(node, field,
+                            errors.add(WorkflowValidator.error(r.node(), r.field(),
                                     "no credential with this id exists in this workspace"));
-                        } else if (CredentialType.fromId(type).filter(fhir
-                                ? io.medhook.workflow.engine.FhirNodeRunner.USABLE::contains
-                                : io.medhook.workflow.engine.HttpNodeRunner.USABLE::contains).isEmpty()) {
-                            errors.add(WorkflowValidator.error(node, field, "a credential of type " + type
-                                    + (fhir ? " cannot be used by a fhir node (usable: http_basic, bearer,"
-                                            + " api_key_header, oauth2_client_credentials, smart_backend)"
-                                            : " cannot be used by an http node (usable: http_basic, bearer,"
-                                            + " api_key_header, oauth2_client_credentials)")));
+                        } else if (!usable(r.usage(), type)) {
+                            errors.add(WorkflowValidator.error(r.node(), r.field(), "a credential of type " + type
+                                    + " cannot be used by " + ("http".equals(r.usage()) ? "an " : "a ") + r.usage() + " node (usable: "
+                                    + usableNames(r.usage()) + ")"));
                         }
-                    });
+                    }
                     if (!errors.isEmpty()) {
                         throw WorkflowValidator.invalid(errors);
                     }
                     return null;
                 });
+    }
+
+    /** The credential types a reference of this usage ({@code http}, {@code fhir}, {@code s3}, {@code signature}) takes. */
+    public static Set<CredentialType> usableTypes(String usage) {
+        return switch (usage) {
+            case "fhir" -> io.medhook.workflow.engine.FhirNodeRunner.USABLE;
+            case "s3" -> Set.of(CredentialType.AWS);
+            case "signature" -> Set.of(CredentialType.WEBHOOK_SECRET);
+            default -> io.medhook.workflow.engine.HttpNodeRunner.USABLE;
+        };
+    }
+
+    /** Whether a credential of type {@code typeId} fits a reference of this usage. */
+    public static boolean usable(String usage, String typeId) {
+        return CredentialType.fromId(typeId).filter(usableTypes(usage)::contains).isPresent();
+    }
+
+    static String usableNames(String usage) {
+        return String.join(", ", usableTypes(usage).stream().map(CredentialType::id).sorted().toList());
     }
 
     private Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit, String via) {
@@ -234,18 +245,25 @@ public class WorkflowService {
             List<NodeDefinition> nodes = new ArrayList<>();
             for (NodeDefinition n : def.nodes()) {
                 ObjectNode params = n.params() == null ? null : n.params().deepCopy();
-                JsonNode headers = params == null ? null : params.get("headers");
+                List<JsonNode> declared = new ArrayList<>();
+                declared.add(params == null ? null : params.get("headers"));
                 if (params != null && "loop".equals(n.type())) {
                     // a loop's http body declares its headers one level down
-                    headers = params.path("body").path("params").get("headers");
+                    declared.set(0, params.path("body").path("params").get("headers"));
                 }
-                if (headers instanceof ObjectNode h) {
-                    List<String> names = new ArrayList<>();
-                    h.fieldNames().forEachRemaining(names::add);
-                    for (String name : names) {
-                        if (credentialHeader(name)) {
-                            h.put(name, "");
-                            redacted.add(new WorkflowExport.Redacted(n.id(), name));
+                if (params != null && "parallel".equals(n.type())) {
+                    // so do a parallel node's branches
+                    params.path("branches").forEach(b -> declared.add(b.path("params").get("headers")));
+                }
+                for (JsonNode headers : declared) {
+                    if (headers instanceof ObjectNode h) {
+                        List<String> names = new ArrayList<>();
+                        h.fieldNames().forEachRemaining(names::add);
+                        for (String name : names) {
+                            if (credentialHeader(name)) {
+                                h.put(name, "");
+                                redacted.add(new WorkflowExport.Redacted(n.id(), name));
+                            }
                         }
                     }
                 }
