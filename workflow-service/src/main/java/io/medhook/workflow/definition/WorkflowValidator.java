@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
 public final class WorkflowValidator {
 
     public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir",
-            "parallel");
+            "parallel", "subworkflow");
     /** Node types a parallel branch can be. */
     public static final Set<String> BRANCH_TYPES = Set.of("code", "http", "fhir");
     /** Upper bound of a parallel node's branches and of its {@code maxConcurrency}. */
@@ -96,6 +96,7 @@ public final class WorkflowValidator {
                 case "wait" -> waitNode(n, errors);
                 case "fhir" -> fhir(n, errors);
                 case "parallel" -> parallel(n, errors);
+                case "subworkflow" -> subworkflow(n, errors);
                 default -> throw new IllegalStateException();
             }
         }
@@ -303,6 +304,38 @@ public final class WorkflowValidator {
             innerErrors.forEach(e -> errors.add(error(n.id(), "params.body." + e.get("field"), e.get("message"))));
         }
         unknownParams(n, Set.of("items", "maxItems", "body"), errors);
+    }
+
+    /** {@code {"workflowId": "<id>", "version": n}}: another workflow of the workspace, a pinned version or its current one. */
+    private static void subworkflow(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode id = p == null ? null : p.get("workflowId");
+        if (id == null || !id.isTextual() || !UUID_TEXT.matcher(id.asText()).matches()) {
+            errors.add(error(n.id(), "params.workflowId", "the id of a workflow of this workspace is required"));
+        }
+        JsonNode v = p == null ? null : p.get("version");
+        if (v != null && !v.isNull() && (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > Integer.MAX_VALUE)) {
+            errors.add(error(n.id(), "params.version", "must be a version number (1 or more); leave it out for the "
+                    + "current version"));
+        }
+        unknownParams(n, Set.of("workflowId", "version"), errors);
+    }
+
+    /** A subworkflow node's call: the node, the workflow it calls and the pinned version (null: the current one). */
+    public record SubworkflowCall(String node, java.util.UUID workflowId, Integer version) {
+    }
+
+    /** The calls of a valid definition's subworkflow nodes, in definition order. */
+    public static List<SubworkflowCall> subworkflowCalls(WorkflowDefinition def) {
+        List<SubworkflowCall> calls = new ArrayList<>();
+        for (NodeDefinition n : def.nodes()) {
+            if ("subworkflow".equals(n.type()) && n.params() != null && n.params().path("workflowId").isTextual()) {
+                JsonNode v = n.params().get("version");
+                calls.add(new SubworkflowCall(n.id(), java.util.UUID.fromString(n.params().get("workflowId").asText()),
+                        v == null || v.isNull() ? null : v.asInt()));
+            }
+        }
+        return calls;
     }
 
     private static void waitNode(NodeDefinition n, List<Map<String, String>> errors) {

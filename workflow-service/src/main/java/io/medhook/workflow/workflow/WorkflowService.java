@@ -145,7 +145,9 @@ public class WorkflowService {
         String token = Ids.randomToken(32);
         byte[] dataKey = Aead.newKey();
         Instant now = Instant.now();
-        return Panache.withSession(() -> checkTrigger(workspaceId, def))
+        return Panache.withSession(() -> checkTrigger(workspaceId, def)
+                .chain(() -> SubworkflowCheck.check(workspaceId, null, def,
+                        config.engine().maxSubworkflowDepth(), this::parse)))
                 .chain(() -> kek.wrap(dataKey, keyContext(workspaceId, id))).chain(wrapped -> {
             Workflow w = new Workflow();
             w.id = id;
@@ -188,7 +190,8 @@ public class WorkflowService {
         WorkflowValidator.validate(def);
         Instant now = Instant.now();
         return checkCredentials(workspaceId, def).chain(() -> Panache.withTransaction(() -> checkTrigger(workspaceId,
-                def).chain(() -> find(workspaceId, id)).chain(w -> current(w).chain(previous -> {
+                def).chain(() -> SubworkflowCheck.check(workspaceId, id, def, config.engine().maxSubworkflowDepth(),
+                        this::parse)).chain(() -> find(workspaceId, id)).chain(w -> current(w).chain(previous -> {
             WorkflowAudit before = WorkflowAudit.of(w, previous);
             w.currentVersion = w.currentVersion + 1;
             w.name = def.name().strip();
