@@ -21,9 +21,12 @@ import java.util.regex.Pattern;
 public final class WorkflowValidator {
 
     public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir",
-            "parallel", "subworkflow");
+            "parallel", "subworkflow", "s3");
     /** Node types a parallel branch can be. */
-    public static final Set<String> BRANCH_TYPES = Set.of("code", "http", "fhir");
+    public static final Set<String> BRANCH_TYPES = Set.of("code", "http", "fhir", "s3");
+    public static final Set<String> S3_OPERATIONS = Set.of("put", "get", "list", "delete");
+    private static final Pattern S3_BUCKET = Pattern.compile("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]");
+    private static final Pattern AWS_REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d{1,2}");
     /** Upper bound of a parallel node's branches and of its {@code maxConcurrency}. */
     public static final int MAX_BRANCHES = 20;
     public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction");
@@ -97,6 +100,7 @@ public final class WorkflowValidator {
                 case "fhir" -> fhir(n, errors);
                 case "parallel" -> parallel(n, errors);
                 case "subworkflow" -> subworkflow(n, errors);
+                case "s3" -> s3(n, errors);
                 default -> throw new IllegalStateException();
             }
         }
@@ -338,6 +342,83 @@ public final class WorkflowValidator {
         return calls;
     }
 
+    /**
+     * {@code {"operation": "put|get|list|delete", "credentialId", "bucket", "key" | "keyPath", "prefix", "maxKeys",
+     * "endpoint", "region", "body", "contentType"}}: which fields an operation takes is checked here.
+     */
+    private static void s3(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode opNode = p == null ? null : p.get("operation");
+        String op = opNode != null && opNode.isTextual() && S3_OPERATIONS.contains(opNode.asText()) ? opNode.asText()
+                : null;
+        if (op == null) {
+            errors.add(error(n.id(), "params.operation", "must be one of put, get, list, delete"));
+        }
+        JsonNode credential = p == null ? null : p.get("credentialId");
+        if (credential == null || !credential.isTextual() || !UUID_TEXT.matcher(credential.asText()).matches()) {
+            errors.add(error(n.id(), "params.credentialId", "the id of an aws credential is required"));
+        }
+        JsonNode bucket = p == null ? null : p.get("bucket");
+        if (bucket == null || !bucket.isTextual() || !S3_BUCKET.matcher(bucket.asText()).matches()
+                || bucket.asText().contains("..")) {
+            errors.add(error(n.id(), "params.bucket", "must be an S3 bucket name (3-63 lower-case letters, digits,"
+                    + " '.' and '-')"));
+        }
+        JsonNode key = p == null ? null : p.get("key");
+        JsonNode keyPath = p == null ? null : p.get("keyPath");
+        boolean keyed = op != null && !"list".equals(op);
+        if (keyed && (key == null) == (keyPath == null)) {
+            errors.add(error(n.id(), "params.key", "exactly one of key and keyPath is required for " + op));
+        } else if (!keyed && op != null && (key != null || keyPath != null)) {
+            errors.add(error(n.id(), key != null ? "params.key" : "params.keyPath", "is not used by list"));
+        }
+        if (key != null && (!key.isTextual() || !io.medhook.workflow.engine.S3NodeRunner.validKey(key.asText()))) {
+            errors.add(error(n.id(), "params.key", "must be 1-1024 bytes without control characters"));
+        }
+        if (keyPath != null && (!keyPath.isTextual() || !DOT_PATH.matcher(keyPath.asText()).matches())) {
+            errors.add(error(n.id(), "params.keyPath", "must be a dot path into the input"));
+        }
+        JsonNode prefix = p == null ? null : p.get("prefix");
+        JsonNode maxKeys = p == null ? null : p.get("maxKeys");
+        if (op != null && !"list".equals(op) && (prefix != null || maxKeys != null)) {
+            errors.add(error(n.id(), prefix != null ? "params.prefix" : "params.maxKeys", "is used by list only"));
+        }
+        if (prefix != null && (!prefix.isTextual() || prefix.asText().length() > 1024
+                || prefix.asText().chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f))) {
+            errors.add(error(n.id(), "params.prefix", "must be a string of at most 1024 characters"));
+        }
+        if (maxKeys != null && (!maxKeys.isIntegralNumber() || maxKeys.asLong() < 1
+                || maxKeys.asLong() > io.medhook.workflow.engine.S3NodeRunner.MAX_KEYS)) {
+            errors.add(error(n.id(), "params.maxKeys", "must be an integer from 1 to "
+                    + io.medhook.workflow.engine.S3NodeRunner.MAX_KEYS));
+        }
+        JsonNode body = p == null ? null : p.get("body");
+        JsonNode contentType = p == null ? null : p.get("contentType");
+        if (op != null && !"put".equals(op) && (body != null || contentType != null)) {
+            errors.add(error(n.id(), body != null ? "params.body" : "params.contentType", "is used by put only"));
+        }
+        if (body != null && (!body.isTextual() || !DOT_PATH.matcher(body.asText()).matches())) {
+            errors.add(error(n.id(), "params.body", "must be a dot path into the input (e.g. body.report)"));
+        }
+        if (contentType != null && (!contentType.isTextual()
+                || !contentType.asText().matches("[A-Za-z0-9!#$&^_.+\\-]{1,64}/[A-Za-z0-9!#$&^_.+\\-]{1,64}(;[ -~]{0,128})?"))) {
+            errors.add(error(n.id(), "params.contentType", "must be a media type such as text/csv"));
+        }
+        JsonNode endpoint = p == null ? null : p.get("endpoint");
+        if (endpoint != null) {
+            url(n, endpoint, "params.endpoint", errors);
+            if (endpoint.isTextual() && (endpoint.asText().contains("?") || endpoint.asText().contains("#"))) {
+                errors.add(error(n.id(), "params.endpoint", "must not have a query or fragment"));
+            }
+        }
+        JsonNode region = p == null ? null : p.get("region");
+        if (region != null && (!region.isTextual() || !AWS_REGION.matcher(region.asText()).matches())) {
+            errors.add(error(n.id(), "params.region", "must be a region name such as eu-central-1"));
+        }
+        unknownParams(n, Set.of("operation", "credentialId", "bucket", "key", "keyPath", "prefix", "maxKeys", "body",
+                "contentType", "endpoint", "region"), errors);
+    }
+
     private static void waitNode(NodeDefinition n, List<Map<String, String>> errors) {
         JsonNode s = n.params() == null ? null : n.params().get("seconds");
         if (s == null || !s.isIntegralNumber() || s.asLong() < 1 || s.asLong() > MAX_WAIT_SECONDS) {
@@ -480,6 +561,7 @@ public final class WorkflowValidator {
                     case "code" -> code(inner, innerErrors);
                     case "http" -> http(inner, innerErrors);
                     case "fhir" -> fhir(inner, innerErrors);
+                    case "s3" -> s3(inner, innerErrors);
                     default -> throw new IllegalStateException();
                 }
                 innerErrors.forEach(e -> errors.add(error(n.id(), where + "." + e.get("field"), e.get("message"))));

@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code parallel}: {@code {"branches": [{"id", "type": "http"|"code"|"fhir", "params"}…], "maxConcurrency": 4,
+ * {@code parallel}: {@code {"branches": [{"id", "type": "http"|"code"|"fhir"|"s3", "params"}…], "maxConcurrency": 4,
  * "onFailure": "fail"|"continue"}}. Runs every branch with the node's input, at most {@code maxConcurrency} at a time,
  * and joins: the output is an object keyed by branch id. Each finished branch is recorded as a step of its own
  * ({@code <node>#<branch>}, output encrypted like any step's), so an execution resumed after a lease loss, a retry of
@@ -35,9 +35,9 @@ public class ParallelNodeRunner implements NodeRunner {
     private final Map<String, NodeRunner> branchRunners;
     private final ObjectMapper json;
 
-    public ParallelNodeRunner(HttpNodeRunner http, CodeNodeRunner code, FhirNodeRunner fhir,
+    public ParallelNodeRunner(HttpNodeRunner http, CodeNodeRunner code, FhirNodeRunner fhir, S3NodeRunner s3,
             ObjectMapper json) {
-        this.branchRunners = Map.of("http", http, "code", code, "fhir", fhir);
+        this.branchRunners = Map.of("http", http, "code", code, "fhir", fhir, "s3", s3);
         this.json = json;
     }
 
