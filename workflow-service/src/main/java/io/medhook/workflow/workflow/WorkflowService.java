@@ -135,12 +135,48 @@ public class WorkflowService {
     }
 
     private Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit, String via) {
+        return create(workspaceId, def, audit, via, null);
+    }
+
+    /**
+     * A further audit event written in the transaction that saves a version: given the workflow (id, new version),
+     * it returns the event (promotion records where the version came from this way).
+     */
+    public interface ExtraAudit extends java.util.function.Function<Workflow, AuditEvent> {
+    }
+
+    /**
+     * Saves a promoted definition into a workspace, checked like any save (422 naming node and field), as a new
+     * workflow ({@code workflowId} null, audited {@code workflow.create} with {@code "via": "promotion"}) or as the
+     * next version of one of its workflows ({@code workflow.update}); {@code extra} is written in the same
+     * transaction.
+     */
+    public Uni<WorkflowView> savePromoted(UUID workspaceId, UUID workflowId, WorkflowDefinition def,
+            AuditContext audit, ExtraAudit extra) {
+        return workflowId == null ? create(workspaceId, def, audit, "promotion", extra)
+                : update(workspaceId, workflowId, def, audit, extra);
+    }
+
+    /** The definition of one version of a workflow of this workspace (not deleted); 404 otherwise. */
+    public Uni<WorkflowDefinition> version(UUID workspaceId, UUID workflowId, int version) {
+        return Panache.withSession(() -> find(workspaceId, workflowId)
+                .chain(w -> WorkflowVersion.<WorkflowVersion>findById(new WorkflowVersion.Key(w.id, version))))
+                .map(v -> {
+                    if (v == null) {
+                        throw MedhookException.notFound("Workflow version");
+                    }
+                    return parse(v.definition);
+                });
+    }
+
+    private Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit, String via,
+            ExtraAudit extra) {
         WorkflowValidator.validate(def);
-        return checkCredentials(workspaceId, def).chain(() -> createChecked(workspaceId, def, audit, via));
+        return checkCredentials(workspaceId, def).chain(() -> createChecked(workspaceId, def, audit, via, extra));
     }
 
     private Uni<WorkflowView> createChecked(UUID workspaceId, WorkflowDefinition def, AuditContext audit,
-            String via) {
+            String via, ExtraAudit extra) {
         UUID id = Ids.uuidV7();
         String token = Ids.randomToken(32);
         byte[] dataKey = Aead.newKey();
@@ -166,7 +202,9 @@ public class WorkflowService {
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.create", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                            createdChange(WorkflowAudit.of(w, def), via)))))
+                            createdChange(WorkflowAudit.of(w, def), via)))
+                            .chain(() -> extra == null ? Uni.createFrom().voidItem()
+                                    : HibernateAuditOutbox.append(s, extra.apply(w)))))
                     .map(x -> view(w, def, token));
         });
     }
@@ -187,6 +225,11 @@ public class WorkflowService {
 
     /** Saves a new version; earlier versions stay as they were. */
     public Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit) {
+        return update(workspaceId, id, def, audit, null);
+    }
+
+    private Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit,
+            ExtraAudit extra) {
         WorkflowValidator.validate(def);
         Instant now = Instant.now();
         return checkCredentials(workspaceId, def).chain(() -> Panache.withTransaction(() -> checkTrigger(workspaceId,
@@ -201,7 +244,9 @@ public class WorkflowService {
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.update", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                            AuditChange.updated(before, WorkflowAudit.of(w, def)))))
+                            AuditChange.updated(before, WorkflowAudit.of(w, def))))
+                            .chain(() -> extra == null ? Uni.createFrom().voidItem()
+                                    : HibernateAuditOutbox.append(s, extra.apply(w))))
                     .replaceWith(w);
         })))).chain(w -> token(w).map(t -> view(w, def, t)));
     }
