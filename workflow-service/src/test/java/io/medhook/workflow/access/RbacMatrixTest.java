@@ -65,7 +65,7 @@ class RbacMatrixTest {
                    "edges": []}}""".formatted(UUID.randomUUID());
     }
 
-    static List<RbacMatrix.Endpoint> endpoints(String execution, String credential) {
+    static List<RbacMatrix.Endpoint> endpoints(String ws, String execution, String credential) {
         return List.of(
                 RbacMatrix.workspace("POST", CRED, RbacMatrixTest::credentialBody, EDITORS),
                 RbacMatrix.workspace("GET", CRED, null, VIEWERS),
@@ -86,6 +86,10 @@ class RbacMatrixTest {
                 RbacMatrix.workspace("POST", WF + "/{id}/deactivate", null, EDITORS),
                 RbacMatrix.workspace("POST", WF + "/{id}/activate", null, EDITORS),
                 RbacMatrix.workspace("POST", WF + "/{id}/run", RbacMatrix.json("{\"input\": {\"n\": 1}}"), EDITORS),
+                // viewer of the source and admin of the target (here the same workspace, which then answers 409)
+                RbacMatrix.workspace("POST", WF + "/{id}/versions/{version}/promote",
+                        RbacMatrix.json("{\"targetWorkspaceId\": \"" + ws + "\"}"), EnumSet.of(OWNER, ADMIN))
+                        .with("version", "1"),
                 RbacMatrix.workspace("GET", EX, null, VIEWERS),
                 RbacMatrix.workspace("GET", EX + "/{id}", null, VIEWERS).with("id", execution),
                 RbacMatrix.workspace("POST", EX + "/{id}/rerun", RbacMatrix.json("{\"from\": \"start\"}"), EDITORS)
@@ -126,14 +130,14 @@ class RbacMatrixTest {
                 .then().statusCode(201).extract().path("id");
 
         String url = base.toString().replaceAll("/$", "");
-        List<String> violations = RbacMatrix.run(url, endpoints(execution, credential), tokens, Map.of("workspaceId", ws,
+        List<String> violations = RbacMatrix.run(url, endpoints(ws, execution, credential), tokens, Map.of("workspaceId", ws,
                 "id", wf.getString("id")));
         assertEquals(List.of(), violations);
     }
 
     @Test
     void theMatrixCoversEveryOperationOfTheService() throws Exception {
-        assertEquals(Set.of(), RbacMatrix.uncovered(base.toString().replaceAll("/$", ""), endpoints("unused", "unused"),
+        assertEquals(Set.of(), RbacMatrix.uncovered(base.toString().replaceAll("/$", ""), endpoints("unused", "unused", "unused"),
                 Set.of("POST /api/v1/webhooks/{token}")));
     }
 }
