@@ -29,7 +29,10 @@ public final class WorkflowValidator {
     private static final Pattern AWS_REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d{1,2}");
     /** Upper bound of a parallel node's branches and of its {@code maxConcurrency}. */
     public static final int MAX_BRANCHES = 20;
-    public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction");
+    public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction",
+            "delete", "patch");
+    /** Upper bound of a fhir search's {@code maxPages}. */
+    public static final int MAX_FHIR_PAGES = 20;
     private static final Pattern FHIR_RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern FHIR_SEARCH_NAME = Pattern.compile("[A-Za-z0-9_:.\\-]{1,128}");
@@ -592,7 +595,8 @@ public final class WorkflowValidator {
         JsonNode interaction = p == null ? null : p.get("interaction");
         String i = interaction != null && interaction.isTextual() ? interaction.asText() : null;
         if (i == null || !FHIR_INTERACTIONS.contains(i)) {
-            errors.add(error(n.id(), "params.interaction", "must be one of read, search, create, update, transaction"));
+            errors.add(error(n.id(), "params.interaction",
+                    "must be one of read, search, create, update, patch, delete, transaction"));
             i = null;
         }
         JsonNode type = p == null ? null : p.get("resourceType");
@@ -605,7 +609,7 @@ public final class WorkflowValidator {
             errors.add(error(n.id(), "params.resourceType", "must be a FHIR resource type such as Patient"));
         }
         JsonNode id = p == null ? null : p.get("id");
-        if ("read".equals(i) || "update".equals(i)) {
+        if (i != null && Set.of("read", "update", "patch", "delete").contains(i)) {
             if (id == null || !id.isTextual() || !FHIR_ID.matcher(id.asText()).matches()) {
                 errors.add(error(n.id(), "params.id", "is required for " + i
                         + ": 1-64 letters, digits, '-' or '.'"));
@@ -635,8 +639,8 @@ public final class WorkflowValidator {
             });
         }
         JsonNode body = p == null ? null : p.get("body");
-        if (body != null && i != null && !Set.of("create", "update", "transaction").contains(i)) {
-            errors.add(error(n.id(), "params.body", "is used by create, update and transaction only"));
+        if (body != null && i != null && !Set.of("create", "update", "patch", "transaction").contains(i)) {
+            errors.add(error(n.id(), "params.body", "is used by create, update, patch and transaction only"));
         } else if (body != null && (!body.isTextual() || !DOT_PATH.matcher(body.asText()).matches())) {
             errors.add(error(n.id(), "params.body", "must be a dot path into the input (e.g. body.patient)"));
         }
@@ -648,6 +652,13 @@ public final class WorkflowValidator {
             errors.add(error(n.id(), "params.ifNoneExist",
                     "must be a search query such as identifier=http://hospital.example/mrn|123 (no spaces)"));
         }
+        JsonNode maxPages = p == null ? null : p.get("maxPages");
+        if (maxPages != null && i != null && !"search".equals(i)) {
+            errors.add(error(n.id(), "params.maxPages", "is used by search only"));
+        } else if (maxPages != null && (!maxPages.isIntegralNumber() || maxPages.asLong() < 1
+                || maxPages.asLong() > MAX_FHIR_PAGES)) {
+            errors.add(error(n.id(), "params.maxPages", "must be an integer from 1 to " + MAX_FHIR_PAGES));
+        }
         JsonNode scope = p == null ? null : p.get("scope");
         if (scope != null && (!scope.isTextual() || scope.asText().isBlank() || scope.asText().length() > 1024
                 || !scope.asText().matches("[\\x20-\\x7e]+"))) {
@@ -655,7 +666,7 @@ public final class WorkflowValidator {
         }
         credentialAndHeaders(n, p, errors);
         unknownParams(n, Set.of("baseUrl", "interaction", "resourceType", "id", "params", "body", "ifNoneExist",
-                "scope", "credentialId", "headers"), errors);
+                "scope", "credentialId", "headers", "maxPages"), errors);
     }
 
     private static void code(NodeDefinition n, List<Map<String, String>> errors) {
