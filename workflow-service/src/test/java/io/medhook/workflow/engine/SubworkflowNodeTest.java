@@ -248,4 +248,45 @@ class SubworkflowNodeTest {
         assertEquals("the sub-workflow execution " + childId + " ended failed (subworkflow_error)",
                 ex.getString("steps.find { it.nodeId == 'callA' }.error.message"));
     }
+
+    @Test
+    void aChainDeeperThanTheLimitFailsAtRunTime() throws Exception {
+        String ws = newWorkspace();
+        String t = token(ws, "editor");
+        // a legal chain of five nested calls: top -> ... -> leaf (depth 5)
+        String leaf = create(ws, t, workflow(List.of(node("s", "wait", Map.of("seconds", 1))), List.of()))
+                .getString("id");
+        String callee = leaf;
+        for (int i = 0; i < 5; i++) {
+            callee = create(ws, t, workflow(List.of(node("down", "subworkflow", call(callee))), List.of()))
+                    .getString("id");
+        }
+        String top = callee;
+        // the leaf gains a sixth call behind the save check (as two concurrent saves could leave it)
+        String extra = create(ws, t, workflow(List.of(node("s", "wait", Map.of("seconds", 1))), List.of()))
+                .getString("id");
+        try (Connection c = PostgresTestResource.jdbc(); PreparedStatement ps = c.prepareStatement("""
+                insert into workflow_version (workflow_id, version, definition, created_at)
+                values (?::uuid, 2, ?::jsonb, now())""")) {
+            ps.setString(1, leaf);
+            ps.setString(2, "{\"name\":\"leaf\",\"trigger\":{\"type\":\"webhook\"},\"nodes\":[{\"id\":\"deeper\","
+                    + "\"type\":\"subworkflow\",\"params\":{\"workflowId\":\"" + extra + "\"}}],\"edges\":[]}");
+            ps.executeUpdate();
+            c.createStatement().executeUpdate("update workflow set current_version = 2 where id = '" + leaf + "'");
+        }
+        String eid = io.medhook.workflow.WorkflowTestSupport.run(ws, t, top, Map.of());
+        JsonPath ex = awaitTerminal(ws, t, eid);
+        assertEquals("failed", ex.getString("status"));
+        // walk down to the execution at depth 5 (the leaf) and find its refused call
+        String current = eid;
+        for (int depth = 1; depth <= 5; depth++) {
+            current = children(ws, t, current).getString("items[0].id");
+        }
+        JsonPath leafRun = awaitTerminal(ws, t, current);
+        assertEquals(leaf, leafRun.getString("workflowId"));
+        assertEquals("subworkflow_error", leafRun.getString("steps.find { it.nodeId == 'deeper' }.error.type"));
+        assertEquals("sub-workflow calls would nest deeper than 5",
+                leafRun.getString("steps.find { it.nodeId == 'deeper' }.error.message"));
+        assertEquals(0, children(ws, t, current).getList("items").size(), "no execution at depth 6");
+    }
 }
