@@ -112,6 +112,7 @@ public class PromotionService {
                         + " is not mapped to a workflow of the production workspace (workflows)"));
             }
         }
+        inlineSecrets(def, errors);
         credentials.keySet().stream().filter(id -> !usedCredentials.contains(id)).sorted().forEach(id ->
                 errors.add(WorkflowValidator.error(null, "credentials." + id, "this version references no such"
                         + " credential")));
@@ -135,6 +136,37 @@ public class PromotionService {
             return json.treeToValue(tree, WorkflowDefinition.class);
         } catch (Exception e) {
             throw new IllegalStateException("the promoted definition cannot be read back");
+        }
+    }
+
+    /**
+     * A header value that carries a credential (the headers an export redacts: {@code Authorization}, cookies, API keys,
+     * names with auth/token/secret/key/…) typed into a node of the sandbox would reach production unmapped: 422 naming
+     * node and header; such a secret belongs in a credential, which is then mapped.
+     */
+    private static void inlineSecrets(WorkflowDefinition def, List<Map<String, String>> errors) {
+        for (var n : def.nodes()) {
+            JsonNode p = n.params();
+            if (p == null) {
+                continue;
+            }
+            Map<String, JsonNode> declared = new LinkedHashMap<>();
+            declared.put("params.headers", p.get("headers"));
+            declared.put("params.body.params.headers", p.path("body").path("params").get("headers"));
+            for (int i = 0; i < p.path("branches").size(); i++) {
+                declared.put("params.branches[" + i + "].params.headers",
+                        p.get("branches").get(i).path("params").get("headers"));
+            }
+            declared.forEach((field, headers) -> {
+                if (headers != null && headers.isObject()) {
+                    headers.properties().forEach(h -> {
+                        if (WorkflowService.credentialHeader(h.getKey()) && !h.getValue().asText().isEmpty()) {
+                            errors.add(WorkflowValidator.error(n.id(), field + "." + h.getKey(), "carries a"
+                                    + " credential typed into the sandbox version; put it in a credential and map it"));
+                        }
+                    });
+                }
+            });
         }
     }
 

@@ -325,7 +325,7 @@ public class WorkflowService {
     }
 
     /** Headers that carry credentials: their values never leave the service in an export. */
-    static boolean credentialHeader(String name) {
+    public static boolean credentialHeader(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return CREDENTIAL_HEADERS.contains(n) || CREDENTIAL_HEADER_PARTS.matcher(n).find();
     }

@@ -161,6 +161,14 @@ class PromotionTest {
         String stray = UUID.randomUUID().toString();
         promote(s, s.token(), wf, 1, body(s.production(), Map.of(sbxSecret, prodSecret, sbxToken, prodToken,
                 stray, prodToken))).then().statusCode(422).body("errors[0].field", equalTo("credentials." + stray));
+        // a secret typed into a header of the sandbox version is not carried to production
+        String inline = create(s.sandbox(), s.token(), workflow("inline", List.of(node("send", "http",
+                Map.of("method", "POST", "url", "https://ehr.example/a", "headers",
+                        Map.of("Authorization", "Bearer typed-in", "X-Trace", "1")))))).getString("id");
+        promote(s, s.token(), inline, 1, body(s.production(), Map.of())).then().statusCode(422)
+                .body("errors[0].node", equalTo("send"))
+                .body("errors[0].field", equalTo("params.headers.Authorization"))
+                .body("errors.size()", equalTo(1));
         assertEquals(0, count("select count(*) from workflow where workspace_id = '" + s.production() + "'"),
                 "nothing was created by a refused promotion");
 
