@@ -25,13 +25,18 @@ import org.jose4j.jwt.NumericDate;
 /**
  * Token fixture for module tests of the services that verify auth-service's tokens (the end-to-end tests use the real
  * auth-service). It publishes a JWKS and mints tokens with a test RSA key, the way quickstarts' TokenUtils does, and
- * answers the client-credentials grant for any client so outbound service calls can be exercised.
+ * answers the client-credentials grant for any client so outbound service calls can be exercised. It also doubles
+ * auth-service's {@code GET /api/v1/workspaces} (the caller's workspaces with kind and current role), verifying the
+ * bearer token like auth-service; kinds and roles that differ from the token come from {@link #workspaceKind} and
+ * {@link #databaseRole}.
  */
 public final class TestIssuer {
 
     public static final String ISSUER = "urn:medhook:auth";
     static final String KEY_PROPERTY = "medhook.test.issuer-key";
     static final String KID_PROPERTY = "medhook.test.issuer-kid";
+    static final String KIND_PROPERTY = "medhook.test.workspace-kind.";
+    static final String ROLE_PROPERTY = "medhook.test.workspace-role.";
 
     private final PrivateKey key;
     private final String kid;
@@ -53,6 +58,7 @@ public final class TestIssuer {
     }
 
     /** Starts the JWKS/token server; returns its base URL. */
+    @SuppressWarnings("unchecked")
     static String start() throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
         g.initialize(2048);
@@ -71,6 +77,36 @@ public final class TestIssuer {
         server.createContext("/.well-known/jwks.json", ex -> respond(ex, 200, jwks));
         // an empty revocation feed: services under test poll it like auth-service's
         server.createContext("/api/v1/auth/revocations", ex -> respond(ex, 200, "{\"cursor\":0,\"items\":[]}"));
+        // a double of auth-service's GET /api/v1/workspaces: the caller's workspaces with kind and current role
+        server.createContext("/api/v1/workspaces", ex -> {
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            java.util.Map<String, Object> ws;
+            String subject;
+            try {
+                org.jose4j.jwt.JwtClaims c = new org.jose4j.jwt.consumer.JwtConsumerBuilder()
+                        .setVerificationKey(pair.getPublic()).setExpectedIssuer(ISSUER).setSkipDefaultAudienceValidation()
+                        .setRequireExpirationTime().build()
+                        .processToClaims(auth == null ? "" : auth.replaceFirst("^Bearer ", ""));
+                subject = c.getSubject();
+                ws = c.getClaimValue("ws") instanceof java.util.Map<?, ?> m ? (java.util.Map<String, Object>) m
+                        : java.util.Map.of();
+            } catch (Exception e) {
+                respond(ex, 401, "{\"title\":\"Authentication required\"}");
+                return;
+            }
+            StringBuilder items = new StringBuilder();
+            for (var e : ws.entrySet()) {
+                String role = System.getProperty(ROLE_PROPERTY + e.getKey() + "." + subject, String.valueOf(e.getValue()));
+                if ("none".equals(role)) {
+                    continue;
+                }
+                String kind = System.getProperty(KIND_PROPERTY + e.getKey(), "sandbox");
+                items.append(items.length() == 0 ? "" : ",").append("{\"id\":\"").append(e.getKey())
+                        .append("\",\"name\":\"ws\",\"kind\":\"").append(kind).append("\",\"role\":\"")
+                        .append(role).append("\"}");
+            }
+            respond(ex, 200, "{\"items\":[" + items + "]}");
+        });
         server.createContext("/oauth2/token", ex -> {
             String form = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             String audience = "medhook-api";
@@ -93,6 +129,19 @@ public final class TestIssuer {
         try (OutputStream os = ex.getResponseBody()) {
             os.write(b);
         }
+    }
+
+    /** The workspace kind ({@code sandbox}, the default, or {@code production}) the workspace list reports. */
+    public void workspaceKind(String workspaceId, String kind) {
+        System.setProperty(KIND_PROPERTY + workspaceId, kind);
+    }
+
+    /**
+     * The role auth-service's database holds for a user in a workspace, when it differs from the token's claim (a
+     * demoted admin whose token still says admin); {@code none} removes the membership.
+     */
+    public void databaseRole(String workspaceId, String subject, String role) {
+        System.setProperty(ROLE_PROPERTY + workspaceId + "." + subject, role);
     }
 
     /** A user token with workspace memberships (workspace id to role). */

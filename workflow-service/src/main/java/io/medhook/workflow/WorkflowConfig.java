@@ -183,6 +183,13 @@ public interface WorkflowConfig {
         @WithDefault("30s")
         Duration lease();
 
+        /**
+         * How deep sub-workflow calls may nest (a workflow started by a {@code subworkflow} node is at depth 1, one
+         * it calls at depth 2, …); checked on save along the chain of saved definitions and again at run time.
+         */
+        @WithDefault("5")
+        int maxSubworkflowDepth();
+
         /** The longest a wait node may wait (at most 7 days, the bound validation applies on save). */
         @WithDefault("7d")
         Duration maxWait();

@@ -21,8 +21,18 @@ import java.util.regex.Pattern;
 public final class WorkflowValidator {
 
     public static final Set<String> NODE_TYPES = Set.of("code", "http", "condition", "loop", "wait", "fhir",
-            "webhook");
-    public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction");
+            "webhook", "parallel", "subworkflow", "s3");
+    /** Node types a parallel branch can be. */
+    public static final Set<String> BRANCH_TYPES = Set.of("code", "http", "fhir", "s3");
+    public static final Set<String> S3_OPERATIONS = Set.of("put", "get", "list", "delete");
+    private static final Pattern S3_BUCKET = Pattern.compile("[a-z0-9][a-z0-9.\\-]{1,61}[a-z0-9]");
+    private static final Pattern AWS_REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d{1,2}");
+    /** Upper bound of a parallel node's branches and of its {@code maxConcurrency}. */
+    public static final int MAX_BRANCHES = 20;
+    public static final Set<String> FHIR_INTERACTIONS = Set.of("read", "search", "create", "update", "transaction",
+            "delete", "patch");
+    /** Upper bound of a fhir search's {@code maxPages}. */
+    public static final int MAX_FHIR_PAGES = 20;
     private static final Pattern FHIR_RESOURCE_TYPE = Pattern.compile("[A-Z][A-Za-z]{1,63}");
     private static final Pattern FHIR_ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
     private static final Pattern FHIR_SEARCH_NAME = Pattern.compile("[A-Za-z0-9_:.\\-]{1,128}");
@@ -81,7 +91,7 @@ public final class WorkflowValidator {
                 errors.add(error(n.id(), "id", "is used by more than one node"));
             }
             if (n.type() == null || !NODE_TYPES.contains(n.type())) {
-                errors.add(error(n.id(), "type", "unknown node type; known types: code, condition, fhir, http, loop, wait"));
+                errors.add(error(n.id(), "type", "unknown node type; known types: " + String.join(", ", new java.util.TreeSet<>(NODE_TYPES))));
                 continue;
             }
             switch (n.type()) {
@@ -92,6 +102,9 @@ public final class WorkflowValidator {
                 case "wait" -> waitNode(n, errors);
                 case "fhir" -> fhir(n, errors);
                 case "webhook" -> webhookNode(n, errors);
+                case "parallel" -> parallel(n, errors);
+                case "subworkflow" -> subworkflow(n, errors);
+                case "s3" -> s3(n, errors);
                 default -> throw new IllegalStateException();
             }
         }
@@ -301,6 +314,115 @@ public final class WorkflowValidator {
         unknownParams(n, Set.of("items", "maxItems", "body"), errors);
     }
 
+    /** {@code {"workflowId": "<id>", "version": n}}: another workflow of the workspace, a pinned version or its current one. */
+    private static void subworkflow(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode id = p == null ? null : p.get("workflowId");
+        if (id == null || !id.isTextual() || !UUID_TEXT.matcher(id.asText()).matches()) {
+            errors.add(error(n.id(), "params.workflowId", "the id of a workflow of this workspace is required"));
+        }
+        JsonNode v = p == null ? null : p.get("version");
+        if (v != null && !v.isNull() && (!v.isIntegralNumber() || v.asLong() < 1 || v.asLong() > Integer.MAX_VALUE)) {
+            errors.add(error(n.id(), "params.version", "must be a version number (1 or more); leave it out for the "
+                    + "current version"));
+        }
+        unknownParams(n, Set.of("workflowId", "version"), errors);
+    }
+
+    /** A subworkflow node's call: the node, the workflow it calls and the pinned version (null: the current one). */
+    public record SubworkflowCall(String node, java.util.UUID workflowId, Integer version) {
+    }
+
+    /** The calls of a valid definition's subworkflow nodes, in definition order. */
+    public static List<SubworkflowCall> subworkflowCalls(WorkflowDefinition def) {
+        List<SubworkflowCall> calls = new ArrayList<>();
+        for (NodeDefinition n : def.nodes()) {
+            if ("subworkflow".equals(n.type()) && n.params() != null && n.params().path("workflowId").isTextual()) {
+                JsonNode v = n.params().get("version");
+                calls.add(new SubworkflowCall(n.id(), java.util.UUID.fromString(n.params().get("workflowId").asText()),
+                        v == null || v.isNull() ? null : v.asInt()));
+            }
+        }
+        return calls;
+    }
+
+    /**
+     * {@code {"operation": "put|get|list|delete", "credentialId", "bucket", "key" | "keyPath", "prefix", "maxKeys",
+     * "endpoint", "region", "body", "contentType"}}: which fields an operation takes is checked here.
+     */
+    private static void s3(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode opNode = p == null ? null : p.get("operation");
+        String op = opNode != null && opNode.isTextual() && S3_OPERATIONS.contains(opNode.asText()) ? opNode.asText()
+                : null;
+        if (op == null) {
+            errors.add(error(n.id(), "params.operation", "must be one of put, get, list, delete"));
+        }
+        JsonNode credential = p == null ? null : p.get("credentialId");
+        if (credential == null || !credential.isTextual() || !UUID_TEXT.matcher(credential.asText()).matches()) {
+            errors.add(error(n.id(), "params.credentialId", "the id of an aws credential is required"));
+        }
+        JsonNode bucket = p == null ? null : p.get("bucket");
+        if (bucket == null || !bucket.isTextual() || !S3_BUCKET.matcher(bucket.asText()).matches()
+                || bucket.asText().contains("..")) {
+            errors.add(error(n.id(), "params.bucket", "must be an S3 bucket name (3-63 lower-case letters, digits,"
+                    + " '.' and '-')"));
+        }
+        JsonNode key = p == null ? null : p.get("key");
+        JsonNode keyPath = p == null ? null : p.get("keyPath");
+        boolean keyed = op != null && !"list".equals(op);
+        if (keyed && (key == null) == (keyPath == null)) {
+            errors.add(error(n.id(), "params.key", "exactly one of key and keyPath is required for " + op));
+        } else if (!keyed && op != null && (key != null || keyPath != null)) {
+            errors.add(error(n.id(), key != null ? "params.key" : "params.keyPath", "is not used by list"));
+        }
+        if (key != null && (!key.isTextual() || !io.medhook.workflow.engine.S3NodeRunner.validKey(key.asText()))) {
+            errors.add(error(n.id(), "params.key", "must be 1-1024 bytes without control characters"));
+        }
+        if (keyPath != null && (!keyPath.isTextual() || !DOT_PATH.matcher(keyPath.asText()).matches())) {
+            errors.add(error(n.id(), "params.keyPath", "must be a dot path into the input"));
+        }
+        JsonNode prefix = p == null ? null : p.get("prefix");
+        JsonNode maxKeys = p == null ? null : p.get("maxKeys");
+        if (op != null && !"list".equals(op) && (prefix != null || maxKeys != null)) {
+            errors.add(error(n.id(), prefix != null ? "params.prefix" : "params.maxKeys", "is used by list only"));
+        }
+        if (prefix != null && (!prefix.isTextual() || prefix.asText().length() > 1024
+                || prefix.asText().chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f))) {
+            errors.add(error(n.id(), "params.prefix", "must be a string of at most 1024 characters"));
+        }
+        if (maxKeys != null && (!maxKeys.isIntegralNumber() || maxKeys.asLong() < 1
+                || maxKeys.asLong() > io.medhook.workflow.engine.S3NodeRunner.MAX_KEYS)) {
+            errors.add(error(n.id(), "params.maxKeys", "must be an integer from 1 to "
+                    + io.medhook.workflow.engine.S3NodeRunner.MAX_KEYS));
+        }
+        JsonNode body = p == null ? null : p.get("body");
+        JsonNode contentType = p == null ? null : p.get("contentType");
+        if (op != null && !"put".equals(op) && (body != null || contentType != null)) {
+            errors.add(error(n.id(), body != null ? "params.body" : "params.contentType", "is used by put only"));
+        }
+        if (body != null && (!body.isTextual() || !DOT_PATH.matcher(body.asText()).matches())) {
+            errors.add(error(n.id(), "params.body", "must be a dot path into the input (e.g. body.report)"));
+        }
+        if (contentType != null && (!contentType.isTextual()
+                || !contentType.asText().matches("[A-Za-z0-9!#$&^_.+\\-]{1,64}/[A-Za-z0-9!#$&^_.+\\-]{1,64}(;[ -~]{0,128})?"))) {
+            errors.add(error(n.id(), "params.contentType", "must be a media type such as text/csv"));
+        }
+        JsonNode endpoint = p == null ? null : p.get("endpoint");
+        if (endpoint != null) {
+            url(n, endpoint, "params.endpoint", errors);
+            if (endpoint.isTextual() && (endpoint.asText().contains("?") || endpoint.asText().contains("#"))) {
+                errors.add(error(n.id(), "params.endpoint", "must not have a query or fragment"));
+            }
+        }
+        JsonNode region = p == null ? null : p.get("region");
+        if (region != null && (!region.isTextual() || !AWS_REGION.matcher(region.asText()).matches())) {
+            errors.add(error(n.id(), "params.region", "must be a region name such as eu-central-1"));
+        }
+        unknownParams(n, Set.of("operation", "credentialId", "bucket", "key", "keyPath", "prefix", "maxKeys", "body",
+                "contentType", "endpoint", "region"), errors);
+    }
+
     private static void waitNode(NodeDefinition n, List<Map<String, String>> errors) {
         JsonNode s = n.params() == null ? null : n.params().get("seconds");
         if (s == null || !s.isIntegralNumber() || s.asLong() < 1 || s.asLong() > MAX_WAIT_SECONDS) {
@@ -384,22 +506,109 @@ public final class WorkflowValidator {
         }
     }
 
-    /** The credential ids of the nodes (http nodes and http loop bodies) by node id, for the check on save. */
-    public static Map<String, java.util.UUID> credentialRefs(WorkflowDefinition def) {
-        Map<String, java.util.UUID> refs = new LinkedHashMap<>();
+    /**
+     * One credential reference of a definition: the node (null for the trigger), the field that holds it, what uses
+     * it ({@code http}, {@code fhir}, {@code s3} or {@code signature}: which credential types fit) and the id.
+     */
+    public record CredentialRef(String node, String field, String usage, java.util.UUID id) {
+    }
+
+    /**
+     * Every credential reference of a valid definition: http/fhir nodes, http loop bodies, parallel branches and the
+     * trigger's signature check, in definition order.
+     */
+    public static List<CredentialRef> credentialRefs(WorkflowDefinition def) {
+        List<CredentialRef> refs = new ArrayList<>();
+        TriggerDefinition t = def.trigger();
+        if (t != null && t.signature() != null && t.signature().credentialId() != null) {
+            refs.add(new CredentialRef(null, "trigger.signature.credentialId", "signature",
+                    java.util.UUID.fromString(t.signature().credentialId())));
+        }
         for (NodeDefinition n : def.nodes()) {
             JsonNode p = n.params();
-            JsonNode c = null;
-            if (("http".equals(n.type()) || "fhir".equals(n.type())) && p != null) {
-                c = p.get("credentialId");
-            } else if ("loop".equals(n.type()) && p != null && "http".equals(p.path("body").path("type").asText())) {
-                c = p.path("body").path("params").get("credentialId");
+            if (p == null) {
+                continue;
             }
-            if (c != null && c.isTextual()) {
-                refs.put(n.id(), java.util.UUID.fromString(c.asText()));
+            if (Set.of("http", "fhir", "s3").contains(n.type())) {
+                ref(refs, n.id(), "params.credentialId", n.type(), p.get("credentialId"));
+            } else if ("loop".equals(n.type()) && "http".equals(p.path("body").path("type").asText())) {
+                ref(refs, n.id(), "params.body.params.credentialId", "http",
+                        p.path("body").path("params").get("credentialId"));
+            } else if ("parallel".equals(n.type()) && p.path("branches").isArray()) {
+                for (int i = 0; i < p.get("branches").size(); i++) {
+                    JsonNode b = p.get("branches").get(i);
+                    ref(refs, n.id(), "params.branches[" + i + "].params.credentialId", b.path("type").asText(),
+                            b.path("params").get("credentialId"));
+                }
             }
         }
         return refs;
+    }
+
+    private static void ref(List<CredentialRef> refs, String node, String field, String usage, JsonNode id) {
+        if (id != null && id.isTextual() && UUID_TEXT.matcher(id.asText()).matches()) {
+            refs.add(new CredentialRef(node, field, usage, java.util.UUID.fromString(id.asText())));
+        }
+    }
+
+    /**
+     * {@code {"branches": [{"id", "type", "params"}…], "maxConcurrency": 4, "onFailure": "fail"|"continue"}}: 1-20
+     * branches with distinct ids, each a code, http or fhir node checked like one.
+     */
+    private static void parallel(NodeDefinition n, List<Map<String, String>> errors) {
+        JsonNode p = n.params();
+        JsonNode branches = p == null ? null : p.get("branches");
+        if (branches == null || !branches.isArray() || branches.isEmpty() || branches.size() > MAX_BRANCHES) {
+            errors.add(error(n.id(), "params.branches", "must be an array of 1 to " + MAX_BRANCHES + " branches"));
+        } else {
+            Set<String> ids = new HashSet<>();
+            for (int i = 0; i < branches.size(); i++) {
+                JsonNode b = branches.get(i);
+                String where = "params.branches[" + i + "]";
+                if (!b.isObject()) {
+                    errors.add(error(n.id(), where, "must be an object {id, type, params}"));
+                    continue;
+                }
+                JsonNode id = b.get("id");
+                if (id == null || !id.isTextual() || !NODE_ID.matcher(id.asText()).matches()) {
+                    errors.add(error(n.id(), where + ".id", "must be 1-64 letters, digits, '_' or '-'"));
+                } else if (!ids.add(id.asText())) {
+                    errors.add(error(n.id(), where + ".id", "is used by more than one branch"));
+                }
+                b.fieldNames().forEachRemaining(f -> {
+                    if (!Set.of("id", "type", "params").contains(f)) {
+                        errors.add(error(n.id(), where + "." + f, "unknown field"));
+                    }
+                });
+                JsonNode type = b.get("type");
+                if (type == null || !type.isTextual() || !BRANCH_TYPES.contains(type.asText())) {
+                    errors.add(error(n.id(), where + ".type", "a branch must be one of "
+                            + String.join(", ", new java.util.TreeSet<>(BRANCH_TYPES))));
+                    continue;
+                }
+                JsonNode bp = b.get("params");
+                NodeDefinition inner = new NodeDefinition(n.id(), type.asText(),
+                        bp != null && bp.isObject() ? (com.fasterxml.jackson.databind.node.ObjectNode) bp : null);
+                List<Map<String, String>> innerErrors = new ArrayList<>();
+                switch (inner.type()) {
+                    case "code" -> code(inner, innerErrors);
+                    case "http" -> http(inner, innerErrors);
+                    case "fhir" -> fhir(inner, innerErrors);
+                    case "s3" -> s3(inner, innerErrors);
+                    default -> throw new IllegalStateException();
+                }
+                innerErrors.forEach(e -> errors.add(error(n.id(), where + "." + e.get("field"), e.get("message"))));
+            }
+        }
+        JsonNode max = p == null ? null : p.get("maxConcurrency");
+        if (max != null && (!max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX_BRANCHES)) {
+            errors.add(error(n.id(), "params.maxConcurrency", "must be an integer from 1 to " + MAX_BRANCHES));
+        }
+        JsonNode onFailure = p == null ? null : p.get("onFailure");
+        if (onFailure != null && !(onFailure.isTextual() && Set.of("fail", "continue").contains(onFailure.asText()))) {
+            errors.add(error(n.id(), "params.onFailure", "must be fail or continue"));
+        }
+        unknownParams(n, Set.of("branches", "maxConcurrency", "onFailure"), errors);
     }
 
     /**
@@ -416,7 +625,8 @@ public final class WorkflowValidator {
         JsonNode interaction = p == null ? null : p.get("interaction");
         String i = interaction != null && interaction.isTextual() ? interaction.asText() : null;
         if (i == null || !FHIR_INTERACTIONS.contains(i)) {
-            errors.add(error(n.id(), "params.interaction", "must be one of read, search, create, update, transaction"));
+            errors.add(error(n.id(), "params.interaction",
+                    "must be one of read, search, create, update, patch, delete, transaction"));
             i = null;
         }
         JsonNode type = p == null ? null : p.get("resourceType");
@@ -429,7 +639,7 @@ public final class WorkflowValidator {
             errors.add(error(n.id(), "params.resourceType", "must be a FHIR resource type such as Patient"));
         }
         JsonNode id = p == null ? null : p.get("id");
-        if ("read".equals(i) || "update".equals(i)) {
+        if (i != null && Set.of("read", "update", "patch", "delete").contains(i)) {
             if (id == null || !id.isTextual() || !FHIR_ID.matcher(id.asText()).matches()) {
                 errors.add(error(n.id(), "params.id", "is required for " + i
                         + ": 1-64 letters, digits, '-' or '.'"));
@@ -459,8 +669,8 @@ public final class WorkflowValidator {
             });
         }
         JsonNode body = p == null ? null : p.get("body");
-        if (body != null && i != null && !Set.of("create", "update", "transaction").contains(i)) {
-            errors.add(error(n.id(), "params.body", "is used by create, update and transaction only"));
+        if (body != null && i != null && !Set.of("create", "update", "patch", "transaction").contains(i)) {
+            errors.add(error(n.id(), "params.body", "is used by create, update, patch and transaction only"));
         } else if (body != null && (!body.isTextual() || !DOT_PATH.matcher(body.asText()).matches())) {
             errors.add(error(n.id(), "params.body", "must be a dot path into the input (e.g. body.patient)"));
         }
@@ -472,6 +682,13 @@ public final class WorkflowValidator {
             errors.add(error(n.id(), "params.ifNoneExist",
                     "must be a search query such as identifier=http://hospital.example/mrn|123 (no spaces)"));
         }
+        JsonNode maxPages = p == null ? null : p.get("maxPages");
+        if (maxPages != null && i != null && !"search".equals(i)) {
+            errors.add(error(n.id(), "params.maxPages", "is used by search only"));
+        } else if (maxPages != null && (!maxPages.isIntegralNumber() || maxPages.asLong() < 1
+                || maxPages.asLong() > MAX_FHIR_PAGES)) {
+            errors.add(error(n.id(), "params.maxPages", "must be an integer from 1 to " + MAX_FHIR_PAGES));
+        }
         JsonNode scope = p == null ? null : p.get("scope");
         if (scope != null && (!scope.isTextual() || scope.asText().isBlank() || scope.asText().length() > 1024
                 || !scope.asText().matches("[\\x20-\\x7e]+"))) {
@@ -479,7 +696,7 @@ public final class WorkflowValidator {
         }
         credentialAndHeaders(n, p, errors);
         unknownParams(n, Set.of("baseUrl", "interaction", "resourceType", "id", "params", "body", "ifNoneExist",
-                "scope", "credentialId", "headers"), errors);
+                "scope", "credentialId", "headers", "maxPages"), errors);
     }
 
     private static void code(NodeDefinition n, List<Map<String, String>> errors) {

@@ -193,15 +193,19 @@ public class ExecutionEngine {
                                     return store.stepSkipped(c.id(), nodeId);
                                 }
                                 JsonNode in = inputFor(nodeId, dag, nodes, input, outputs);
-                                return unlessStopped(c).chain(() -> "wait".equals(nodes.get(nodeId).type())
-                                        ? waitStep(c, key, nodes.get(nodeId), in, outputs, waiting.contains(nodeId))
-                                        : step(c, key, nodes.get(nodeId), in, outputs));
+                                NodeDefinition node = nodes.get(nodeId);
+                                return unlessStopped(c).chain(() -> switch (node.type()) {
+                                    case "wait" -> waitStep(c, key, node, in, outputs, waiting.contains(nodeId));
+                                    case "subworkflow" -> subworkflowStep(c, key, node, in, outputs,
+                                            waiting.contains(nodeId));
+                                    default -> step(c, key, node, in, outputs);
+                                });
                             })
                             .collect().last()
                             .chain(() -> store.stopReason(c.id()))
                             .chain(reason -> "timed_out".equals(reason)
                                     ? Uni.createFrom().failure(new TimedOut())
-                                    : finish(c, "succeeded", null, null))
+                                    : finish(c, "succeeded", null, null, result(dag, nodes, outputs)))
                             .onFailure(FailedStep.class).recoverWithUni(f -> {
                                 FailedStep fs = (FailedStep) f;
                                 return finish(c, "failed", fs.type, "step " + fs.nodeId + " failed: " + fs.type);
@@ -289,7 +293,7 @@ public class ExecutionEngine {
                         : withRetries(() -> runner.run(node, input, new NodeRunner.StepContext(c.id(),
                                 c.workspaceId(), outputs, (itemId, out) -> store.itemSucceeded(c.id(), itemId,
                                         PayloadCrypto.seal(key, c.id(), PayloadCrypto.outputSlot(itemId),
-                                                write(out)))))))
+                                                write(out))).invoke(() -> outputs.put(itemId, out))))))
                 .onItem().transformToUni(output -> {
                     outputs.put(node.id(), output);
                     return store.stepSucceeded(c.id(), node.id(),
@@ -324,13 +328,153 @@ public class ExecutionEngine {
     }
 
     private Uni<Void> finish(ExecutionStore.Claimed c, String status, String errorType, String message) {
+        return finish(c, status, errorType, message, null);
+    }
+
+    /**
+     * A sub-workflow's result, what its calling step gets: the output of its last node when one last node (a node
+     * nothing follows) ran, else an object of the outputs of those that ran keyed by node id (a condition passes on
+     * its input, as along an edge); JSON null when none ran.
+     */
+    private JsonNode result(Dag dag, Map<String, NodeDefinition> nodes, Map<String, JsonNode> outputs) {
+        Set<String> hasSuccessor = new java.util.HashSet<>();
+        dag.order().forEach(id -> hasSuccessor.addAll(dag.predecessors(id)));
+        List<String> ran = dag.order().stream().filter(id -> !hasSuccessor.contains(id) && outputs.containsKey(id))
+                .toList();
+        if (ran.isEmpty()) {
+            return json.nullNode();
+        }
+        if (ran.size() == 1) {
+            return passed(nodes.get(ran.get(0)), outputs.get(ran.get(0)));
+        }
+        ObjectNode o = json.createObjectNode();
+        ran.forEach(id -> o.set(id, passed(nodes.get(id), outputs.get(id))));
+        return o;
+    }
+
+    /**
+     * A {@code subworkflow} node. The first time: checks what the node calls (a workflow of this workspace, not
+     * deleted, active, the version there; the call depth; no workflow of the call chain called again), then queues the
+     * child execution (trigger {@code subworkflow}, input {@code {"body": <node input>, "headers": {}}}) and parks
+     * this one as {@code waiting} without a resume time, in one transaction. The child's end stores its result in this
+     * step and makes this execution due; claimed again, the step succeeds with that result or fails with
+     * {@code subworkflow_error} when the child did not succeed.
+     */
+    private Uni<Void> subworkflowStep(ExecutionStore.Claimed c, byte[] key, NodeDefinition node, JsonNode input,
+            Map<String, JsonNode> outputs, boolean alreadyWaiting) {
+        if (alreadyWaiting) {
+            return store.child(c.id(), node.id()).chain(child -> {
+                if (child == null) {
+                    return failStep(c, key, node.id(), "subworkflow_error", "the sub-workflow execution is missing");
+                }
+                if (!TERMINAL.contains(child.status())) {
+                    // due for another reason than the child's end (the checks before the step let it through)
+                    return store.waitForChild(c.id(), workerId).chain(x -> Uni.createFrom().failure(new Parked()));
+                }
+                if (!"succeeded".equals(child.status())) {
+                    return failStep(c, key, node.id(), "subworkflow_error", "the sub-workflow execution "
+                            + child.id() + " ended " + child.status()
+                            + (child.errorType() == null ? "" : " (" + child.errorType() + ")"));
+                }
+                return store.stepOutput(c.id(), node.id()).chain(enc -> {
+                    byte[] sealed = enc != null ? enc : PayloadCrypto.seal(key, c.id(),
+                            PayloadCrypto.outputSlot(node.id()), write(json.nullNode()));
+                    outputs.put(node.id(), read(PayloadCrypto.unseal(key, c.id(),
+                            PayloadCrypto.outputSlot(node.id()), sealed)));
+                    return store.stepSucceeded(c.id(), node.id(), sealed);
+                });
+            });
+        }
+        UUID target = UUID.fromString(node.params().get("workflowId").asText());
+        Integer version = node.params().hasNonNull("version") ? node.params().get("version").asInt() : null;
+        int depth = c.callDepth() + 1;
+        if (depth > config.maxSubworkflowDepth()) {
+            return store.stepStarted(c.id(), node.id()).chain(() -> failStep(c, key, node.id(), "subworkflow_error",
+                    "sub-workflow calls would nest deeper than " + config.maxSubworkflowDepth()));
+        }
+        return Uni.combine().all().unis(store.callee(c.workspaceId(), target, version), store.callChain(c.id()))
+                .asTuple().chain(t -> {
+                    ExecutionStore.Callee callee = t.getItem1();
+                    String problem = callee == null ? "the called workflow does not exist in this workspace"
+                            : !callee.active() ? "the called workflow is deactivated"
+                            : !callee.versionExists() ? "version " + version + " of the called workflow does not exist"
+                            : t.getItem2().contains(target)
+                                    ? "the called workflow is already running further up this call chain (a cycle)"
+                            : null;
+                    if (problem != null) {
+                        return store.stepStarted(c.id(), node.id())
+                                .chain(() -> failStep(c, key, node.id(), "subworkflow_error", problem));
+                    }
+                    int v = version != null ? version : callee.currentVersion();
+                    UUID childId = io.medhook.common.Ids.uuidV7();
+                    ObjectNode childInput = json.createObjectNode();
+                    childInput.set("body", input);
+                    childInput.putObject("headers");
+                    byte[] plaintext = write(childInput);
+                    return crypto.newKey(c.workspaceId(), childId).chain(k -> {
+                        Map<String, Object> change = new java.util.LinkedHashMap<>(AuditChange.created(
+                                new ExecutionAudit(target.toString(), v, "subworkflow", plaintext.length, "queued",
+                                        null)));
+                        change.put("parentExecutionId", c.id().toString());
+                        AuditEvent audit = AuditEvent.of(AuditContext.system("workflow-engine"), "execution.create",
+                                "execution", childId.toString(), c.workspaceId().toString(),
+                                AuditEvent.Outcome.success, change);
+                        return store.startChild(c.id(), c.workspaceId(), workerId, node.id(),
+                                new ExecutionStore.Child(childId, target, v, PayloadCrypto.seal(k.key(), childId,
+                                        PayloadCrypto.inputSlot(), plaintext), k.wrapped(), depth), audit);
+                    }).chain(started -> {
+                        if (!started) {
+                            LOG.warnf("execution %s: lease lost before calling a sub-workflow", c.id());
+                        } else {
+                            vertx.runOnContext(this::wake);
+                        }
+                        return Uni.createFrom().failure(new Parked());
+                    });
+                });
+    }
+
+    private static final Set<String> TERMINAL = Set.of("succeeded", "failed", "cancelled", "timed_out");
+
+    /** Records a failed step (its message sealed) and ends the walk. */
+    private Uni<Void> failStep(ExecutionStore.Claimed c, byte[] key, String nodeId, String type, String message) {
+        byte[] msg = PayloadCrypto.seal(key, c.id(), PayloadCrypto.errorSlot(nodeId),
+                message.getBytes(StandardCharsets.UTF_8));
+        return store.stepFailed(c.id(), nodeId, type, msg)
+                .chain(() -> Uni.createFrom().failure(new FailedStep(nodeId, type)));
+    }
+
+    /**
+     * Hands a sub-workflow's end to its parent: the result (succeeded only) sealed under the parent's data key. Null
+     * for a top-level execution.
+     */
+    private Uni<ExecutionStore.ParentWake> wakeFor(ExecutionStore.Claimed c, JsonNode result) {
+        if (c.parentExecutionId() == null) {
+            return Uni.createFrom().nullItem();
+        }
+        UUID parentId = c.parentExecutionId();
+        if (result == null) {
+            return Uni.createFrom().item(new ExecutionStore.ParentWake(parentId, c.parentNodeId(), null));
+        }
+        return store.find(c.workspaceId(), parentId).chain(parent -> {
+            if (parent == null || parent.dataKeyWrapped() == null) {
+                return Uni.createFrom().item(new ExecutionStore.ParentWake(parentId, c.parentNodeId(), null));
+            }
+            return crypto.open(c.workspaceId(), parentId, parent.dataKeyWrapped())
+                    .map(k -> new ExecutionStore.ParentWake(parentId, c.parentNodeId(), PayloadCrypto.seal(k,
+                            parentId, PayloadCrypto.outputSlot(c.parentNodeId()), write(result))));
+        });
+    }
+
+    private Uni<Void> finish(ExecutionStore.Claimed c, String status, String errorType, String message,
+            JsonNode result) {
         String workflowId = c.workflowId().toString();
         AuditEvent audit = AuditEvent.of(AuditContext.system("workflow-engine"), "execution.finish", "execution",
                 c.id().toString(), c.workspaceId().toString(),
                 "succeeded".equals(status) ? AuditEvent.Outcome.success : AuditEvent.Outcome.failure,
                 AuditChange.updated(new ExecutionAudit(workflowId, c.version(), null, null, "running", null),
                         new ExecutionAudit(workflowId, c.version(), null, null, status, errorType)));
-        return store.finish(c.id(), workerId, status, errorType, message, audit).invoke(done -> {
+        return wakeFor(c, result).chain(wake -> store.finish(c.id(), workerId, status, errorType, message, audit,
+                wake)).invoke(done -> {
             if (!done) {
                 LOG.warnf("execution %s: lease lost before finishing; another worker owns it", c.id());
             } else {

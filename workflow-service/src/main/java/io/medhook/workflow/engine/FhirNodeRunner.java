@@ -28,8 +28,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * {@code fhir}: one FHIR R4 REST interaction ({@code read}, {@code search}, {@code create}, {@code update},
- * {@code transaction}) against {@code baseUrl}, through the egress client. Requests carry
+ * {@code fhir}: one FHIR R4 REST interaction ({@code read}, {@code search} with optional paging, {@code create},
+ * {@code update}, {@code patch} (JSON Patch), {@code delete}, {@code transaction}) against {@code baseUrl}, through the
+ * egress client. Requests carry
  * {@code Accept: application/fhir+json}, writes {@code Content-Type: application/fhir+json}, every request
  * {@code Idempotency-Key: <execution>:<node>}. Output: {@code {"status", "resource"}} (plus {@code location} when the
  * server sent one). A non-2xx answer, or a 2xx OperationOutcome with an error or fatal issue, fails the step with
@@ -41,6 +42,7 @@ import java.util.stream.Stream;
 public class FhirNodeRunner implements NodeRunner {
 
     static final String FHIR_JSON = "application/fhir+json";
+    static final String JSON_PATCH = "application/json-patch+json";
     /** The credential types a {@code fhir} node can use. */
     public static final Set<CredentialType> USABLE = Stream.concat(HttpNodeRunner.USABLE.stream(),
             Stream.of(CredentialType.SMART_BACKEND)).collect(Collectors.toUnmodifiableSet());
@@ -89,7 +91,7 @@ public class FhirNodeRunner implements NodeRunner {
         set(headers, "Accept", FHIR_JSON);
         set(headers, "Idempotency-Key", context.executionId() + ":" + node.id());
         if (call.body() != null) {
-            set(headers, "Content-Type", FHIR_JSON);
+            set(headers, "Content-Type", "patch".equals(interaction) ? JSON_PATCH : FHIR_JSON);
             if (headers.keySet().stream().noneMatch(k -> k.equalsIgnoreCase("Prefer"))) {
                 headers.put("Prefer", "return=representation");
             }
@@ -97,18 +99,75 @@ public class FhirNodeRunner implements NodeRunner {
         if ("create".equals(interaction) && p.hasNonNull("ifNoneExist")) {
             set(headers, "If-None-Exist", p.get("ifNoneExist").asText());
         }
-        Uni<EgressResponse> sent;
+        java.util.function.Function<Call, Uni<EgressResponse>> sender;
         if (p.hasNonNull("credentialId")) {
-            sent = credential(context.workspaceId(), p.get("credentialId").asText()).chain(c -> {
+            sender = one -> credential(context.workspaceId(), p.get("credentialId").asText()).chain(c -> {
                 if (c.type() == CredentialType.SMART_BACKEND) {
-                    return sendSmart(c, scope(p, interaction), call, headers, true);
+                    return sendSmart(c, scope(p, interaction), one, headers, true);
                 }
-                return http.sendWith(c, call.method(), call.url(), headers, call.body(), true);
+                return http.sendWith(c, one.method(), one.url(), headers, one.body(), true);
             });
         } else {
-            sent = send(call, headers, Set.of());
+            sender = one -> send(one, headers, Set.of());
         }
-        return sent.map(this::output);
+        int maxPages = p.hasNonNull("maxPages") ? p.get("maxPages").asInt() : 1;
+        Uni<JsonNode> first = sender.apply(call).map(this::output);
+        if (!"search".equals(interaction) || maxPages <= 1) {
+            return first;
+        }
+        String base = p.get("baseUrl").asText().replaceAll("/+$", "");
+        return first.chain(out -> pages((ObjectNode) out, out.get("resource"), 1, maxPages, base, sender));
+    }
+
+    /**
+     * Paging of a search: follows the Bundle's {@code next} link while there is one and fewer than {@code maxPages}
+     * pages were read, appending each page's entries to the first Bundle. A next link must stay under
+     * {@code baseUrl} (the credential goes with it), else the step fails. The output's {@code resource} is the merged
+     * Bundle with the last page's links; {@code pages} counts the pages read, {@code more} says whether a next page was
+     * left unread.
+     */
+    private Uni<JsonNode> pages(ObjectNode out, JsonNode lastPage, int read, int maxPages, String base,
+            java.util.function.Function<Call, Uni<EgressResponse>> sender) {
+        String next = nextLink(lastPage);
+        if (next == null || read >= maxPages) {
+            if (out.get("resource") instanceof ObjectNode merged && lastPage != null && lastPage.has("link")) {
+                merged.set("link", lastPage.get("link"));
+            }
+            out.put("pages", read);
+            out.put("more", next != null);
+            return Uni.createFrom().item(out);
+        }
+        if (!(next.startsWith(base + "/") || next.startsWith(base + "?"))) {
+            return Uni.createFrom().failure(new StepFailure("fhir_error",
+                    "page " + (read + 1) + ": the Bundle's next link leads outside baseUrl"));
+        }
+        return sender.apply(new Call("GET", next, null)).map(this::output).chain(page -> {
+            JsonNode bundle = page.get("resource");
+            if (bundle == null || !"Bundle".equals(bundle.path("resourceType").asText())) {
+                return Uni.createFrom().failure(new StepFailure("fhir_error",
+                        "page " + (read + 1) + " is not a Bundle"));
+            }
+            if (out.get("resource") instanceof ObjectNode merged) {
+                com.fasterxml.jackson.databind.node.ArrayNode entries = merged.has("entry")
+                        && merged.get("entry").isArray() ? (com.fasterxml.jackson.databind.node.ArrayNode)
+                        merged.get("entry") : merged.putArray("entry");
+                bundle.path("entry").forEach(entries::add);
+            }
+            return pages(out, bundle, read + 1, maxPages, base, sender);
+        });
+    }
+
+    /** The URL of a Bundle's {@code link} with relation {@code next}, or null. */
+    private static String nextLink(JsonNode bundle) {
+        if (bundle == null) {
+            return null;
+        }
+        for (JsonNode l : bundle.path("link")) {
+            if ("next".equals(l.path("relation").asText()) && l.path("url").isTextual()) {
+                return l.get("url").asText();
+            }
+        }
+        return null;
     }
 
     private Call call(ObjectNode p, String interaction, JsonNode input) {
@@ -121,6 +180,8 @@ public class FhirNodeRunner implements NodeRunner {
             case "update" -> new Call("PUT", base + "/" + type + "/" + segment(p.get("id").asText()),
                     resource(p, input, type));
             case "transaction" -> new Call("POST", base, resource(p, input, "Bundle"));
+            case "delete" -> new Call("DELETE", base + "/" + type + "/" + segment(p.get("id").asText()), null);
+            case "patch" -> new Call("PATCH", base + "/" + type + "/" + segment(p.get("id").asText()), patch(p, input));
             default -> throw new StepFailure("invalid_params", "unknown interaction");
         };
     }
@@ -142,6 +203,25 @@ public class FhirNodeRunner implements NodeRunner {
         }
     }
 
+    /** A JSON Patch document (RFC 6902): the input, or what {@code body} points at, must be an array of operations. */
+    private byte[] patch(ObjectNode p, JsonNode input) {
+        JsonNode r = p.hasNonNull("body") ? ConditionNodeRunner.at(input, p.get("body").asText()) : input;
+        String where = p.hasNonNull("body") ? "the input at " + p.get("body").asText() : "the input";
+        if (r == null || !r.isArray() || r.isEmpty()) {
+            throw new StepFailure("fhir_error", where + " is not a JSON Patch (a non-empty array of operations)");
+        }
+        for (JsonNode op : r) {
+            if (!op.isObject() || !op.path("op").isTextual() || !op.path("path").isTextual()) {
+                throw new StepFailure("fhir_error", where + " is not a JSON Patch (each operation needs op and path)");
+            }
+        }
+        try {
+            return json.writeValueAsBytes(r);
+        } catch (Exception e) {
+            throw new StepFailure("internal", "input cannot be serialised");
+        }
+    }
+
     /** The SMART scope: the node's {@code scope}, else SMART v1 scopes that fit the interaction. */
     static String scope(ObjectNode p, String interaction) {
         if (p.hasNonNull("scope")) {
@@ -150,7 +230,7 @@ public class FhirNodeRunner implements NodeRunner {
         String type = p.path("resourceType").asText();
         return switch (interaction) {
             case "read", "search" -> "system/" + type + ".read";
-            case "create", "update" -> "system/" + type + ".write";
+            case "create", "update", "delete", "patch" -> "system/" + type + ".write";
             default -> "system/*.read system/*.write";
         };
     }

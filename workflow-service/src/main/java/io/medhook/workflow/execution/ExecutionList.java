@@ -10,6 +10,6 @@ public record ExecutionList(List<Item> items, String nextCursor) {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Item(String id, String workflowId, int workflowVersion, String status, String trigger,
             String errorType, String rerunOf, Boolean cancelRequested, OffsetDateTime createdAt,
-            OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+            OffsetDateTime startedAt, OffsetDateTime finishedAt, String parentExecutionId) {
     }
 }

@@ -36,13 +36,14 @@ public class ExecutionResource {
     @GET
     @Operation(summary = "The workspace's executions, newest first: status and times only, never payloads")
     @APIResponse(responseCode = "200", description = "{items[], nextCursor}; pass nextCursor as cursor for the next page")
-    @APIResponse(responseCode = "400", description = "A bad filter (workflowId, status, from, to, limit) or cursor")
+    @APIResponse(responseCode = "400", description = "A bad filter (workflowId, parentExecutionId, status, from, to, limit) or cursor")
     public Uni<ExecutionList> list(@PathParam("workspaceId") String workspaceId,
-            @QueryParam("workflowId") String workflowId, @QueryParam("status") String status,
+            @QueryParam("workflowId") String workflowId,
+            @QueryParam("parentExecutionId") String parentExecutionId, @QueryParam("status") String status,
             @QueryParam("from") String from, @QueryParam("to") String to, @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         WorkspaceRole.require(identity, workspaceId, WorkspaceRole.VIEWER);
-        return service.list(Ids.uuidOrNotFound(workspaceId, "Workspace"), workflowId, status, from, to, limit, cursor);
+        return service.list(Ids.uuidOrNotFound(workspaceId, "Workspace"), workflowId, parentExecutionId, status, from, to, limit, cursor);
     }
 
     @POST

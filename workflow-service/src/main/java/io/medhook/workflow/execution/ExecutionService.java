@@ -202,8 +202,16 @@ public class ExecutionService {
     }
 
     /** A page of the workspace's executions, newest first, filtered; every bad filter or cursor is a 400. */
-    public Uni<ExecutionList> list(UUID workspaceId, String workflowId, String status, String from, String to,
-            String limit, String cursor) {
+    public Uni<ExecutionList> list(UUID workspaceId, String workflowId, String parentExecutionId, String status,
+            String from, String to, String limit, String cursor) {
+        UUID parent = null;
+        if (present(parentExecutionId)) {
+            try {
+                parent = UUID.fromString(parentExecutionId.strip());
+            } catch (IllegalArgumentException e) {
+                throw MedhookException.badRequest("parentExecutionId is not an execution id");
+            }
+        }
         UUID workflow = null;
         if (present(workflowId)) {
             try {
@@ -251,7 +259,7 @@ public class ExecutionService {
             }
         }
         int pageSize = n;
-        return store.list(workspaceId, workflow, state, since, until, afterAt, afterId, pageSize + 1).map(rows -> {
+        return store.list(workspaceId, workflow, parent, state, since, until, afterAt, afterId, pageSize + 1).map(rows -> {
             List<ExecutionList.Item> items = new ArrayList<>();
             for (int i = 0; i < Math.min(pageSize, rows.size()); i++) {
                 ExecutionStore.ListedRow r = rows.get(i);
@@ -259,7 +267,8 @@ public class ExecutionService {
                         r.status(), r.triggerType(), r.errorType(), r.rerunOf() == null ? null : r.rerunOf().toString(),
                         r.cancelRequested() && "running".equals(r.status()) ? Boolean.TRUE : null,
                         ExecutionStore.utc(r.createdAt()), ExecutionStore.utc(r.startedAt()),
-                        ExecutionStore.utc(r.finishedAt())));
+                        ExecutionStore.utc(r.finishedAt()),
+                        r.parentExecutionId() == null ? null : r.parentExecutionId().toString()));
             }
             String next = null;
             if (rows.size() > pageSize) {
@@ -325,7 +334,8 @@ public class ExecutionService {
                         ExecutionStore.utc(row.startedAt()), ExecutionStore.utc(row.finishedAt()),
                         row.rerunOf() == null ? null : row.rerunOf().toString(),
                         row.cancelRequested() && "running".equals(row.status()) ? Boolean.TRUE : null,
-                        row.payloadsKept() ? null : row.payloads());
+                        row.payloadsKept() ? null : row.payloads(),
+                        row.parentExecutionId() == null ? null : row.parentExecutionId().toString());
                 if (k == null) {
                     return Uni.createFrom().item(view);
                 }

@@ -25,7 +25,7 @@ public class ExecutionStore {
 
     /** A claimed execution, ready to run. */
     public record Claimed(UUID id, UUID workspaceId, UUID workflowId, int version, byte[] inputEnc,
-            String dataKeyWrapped) {
+            String dataKeyWrapped, UUID parentExecutionId, String parentNodeId, int callDepth) {
     }
 
     /** A stored step. */
@@ -37,7 +37,7 @@ public class ExecutionStore {
     public record ExecutionRow(UUID id, UUID workspaceId, UUID workflowId, int version, String status,
             String triggerType, byte[] inputEnc, String dataKeyWrapped, String errorType, String errorMessage,
             int attempts, OffsetDateTime createdAt, OffsetDateTime startedAt, OffsetDateTime finishedAt,
-            UUID rerunOf, boolean cancelRequested, String payloads) {
+            UUID rerunOf, boolean cancelRequested, String payloads, UUID parentExecutionId) {
 
         /** Whether the payloads are still stored ({@code payloads} is {@code kept}, not discarded or purged). */
         public boolean payloadsKept() {
@@ -70,7 +70,7 @@ public class ExecutionStore {
     /** A row of the execution listing: status and times, never payloads. */
     public record ListedRow(UUID id, UUID workflowId, int version, String status, String triggerType,
             String errorType, UUID rerunOf, OffsetDateTime createdAt, OffsetDateTime startedAt,
-            OffsetDateTime finishedAt, boolean cancelRequested) {
+            OffsetDateTime finishedAt, boolean cancelRequested, UUID parentExecutionId) {
     }
 
     /** Enqueues an execution and its audit event in one transaction. */
@@ -200,14 +200,19 @@ public class ExecutionStore {
      * One page of a workspace's executions, newest first; {@code after} is the (created_at, id) of the last row of the
      * previous page. Fetches {@code limit} rows.
      */
-    public Uni<List<ListedRow>> list(UUID workspaceId, UUID workflowId, String status, OffsetDateTime from,
-            OffsetDateTime to, OffsetDateTime afterCreatedAt, UUID afterId, int limit) {
+    public Uni<List<ListedRow>> list(UUID workspaceId, UUID workflowId, UUID parentId, String status,
+            OffsetDateTime from, OffsetDateTime to, OffsetDateTime afterCreatedAt, UUID afterId, int limit) {
         StringBuilder sql = new StringBuilder("""
                 select id, workflow_id, workflow_version, status, trigger_type, error_type, rerun_of, created_at,
-                       started_at, finished_at, cancel_requested_at is not null as cancel_requested
+                       started_at, finished_at, cancel_requested_at is not null as cancel_requested,
+                       parent_execution_id
                   from execution where workspace_id = $1""");
         List<Object> args = new ArrayList<>();
         args.add(workspaceId);
+        if (parentId != null) {
+            args.add(parentId);
+            sql.append(" and parent_execution_id = $").append(args.size());
+        }
         if (workflowId != null) {
             args.add(workflowId);
             sql.append(" and workflow_id = $").append(args.size());
@@ -238,7 +243,8 @@ public class ExecutionStore {
                 out.add(new ListedRow(r.getUUID("id"), r.getUUID("workflow_id"), r.getInteger("workflow_version"),
                         r.getString("status"), r.getString("trigger_type"), r.getString("error_type"),
                         r.getUUID("rerun_of"), r.getOffsetDateTime("created_at"), r.getOffsetDateTime("started_at"),
-                        r.getOffsetDateTime("finished_at"), r.getBoolean("cancel_requested")));
+                        r.getOffsetDateTime("finished_at"), r.getBoolean("cancel_requested"),
+                        r.getUUID("parent_execution_id")));
             }
             return out;
         });
@@ -339,14 +345,16 @@ public class ExecutionStore {
                         or (e.status = 'waiting'
                             and (e.resume_at <= now() or e.cancel_requested_at is not null
                                  or e.deadline_at <= now())))
-                returning e.id, e.workspace_id, e.workflow_id, e.workflow_version, e.input_enc, e.data_key_wrapped""")
+                returning e.id, e.workspace_id, e.workflow_id, e.workflow_version, e.input_enc, e.data_key_wrapped,
+                          e.parent_execution_id, e.parent_node_id, e.call_depth""")
                 .execute(args))
                 .map(rows -> {
                     List<Claimed> out = new ArrayList<>();
                     for (Row r : rows) {
                         out.add(new Claimed(r.getUUID("id"), r.getUUID("workspace_id"), r.getUUID("workflow_id"),
                                 r.getInteger("workflow_version"), r.getBuffer("input_enc").getBytes(),
-                                r.getString("data_key_wrapped")));
+                                r.getString("data_key_wrapped"), r.getUUID("parent_execution_id"),
+                                r.getString("parent_node_id"), r.getInteger("call_depth")));
                     }
                     return out;
                 }));
@@ -434,6 +442,17 @@ public class ExecutionStore {
                                 .execute(Tuple.of(executionId, nodeId)).replaceWith(true)));
     }
 
+    /**
+     * Parks a subworkflow step's execution again (due for another reason than its child's end): {@code waiting}
+     * without a resume time, lease released, only while {@code owner} holds it.
+     */
+    public Uni<Boolean> waitForChild(UUID executionId, String owner) {
+        return pool.preparedQuery("""
+                update execution set status = 'waiting', resume_at = null, lease_owner = null, lease_until = null
+                 where id = $1 and lease_owner = $2 and status = 'running'""")
+                .execute(Tuple.of(executionId, owner)).map(rows -> rows.rowCount() == 1);
+    }
+
     public Uni<Void> stepSucceeded(UUID executionId, String nodeId, byte[] outputEnc) {
         return pool.preparedQuery("""
                 update execution_step set status = 'succeeded', output_enc = $3, finished_at = now()
@@ -456,14 +475,159 @@ public class ExecutionStore {
      */
     public Uni<Boolean> finish(UUID id, String owner, String status, String errorType, String errorMessage,
             AuditEvent audit) {
+        return finish(id, owner, status, errorType, errorMessage, audit, null);
+    }
+
+    /**
+     * What a finishing sub-workflow execution hands to the step that called it: the parent execution, the calling
+     * node, and the child's result sealed under the parent's data key (null when there is none to hand over).
+     */
+    public record ParentWake(UUID parentId, String nodeId, byte[] resultEnc) {
+    }
+
+    /**
+     * Like {@link #finish(UUID, String, String, String, String, AuditEvent)}; in the same transaction, a child
+     * execution ({@code wake} not null) stores its result in the parent's waiting step and makes the parent due, and
+     * an execution that did not succeed asks its own unfinished children to stop.
+     */
+    public Uni<Boolean> finish(UUID id, String owner, String status, String errorType, String errorMessage,
+            AuditEvent audit, ParentWake wake) {
         return pool.withTransaction(tx -> tx.preparedQuery("""
                 update execution set status = $3, error_type = $4, error_message = $5, finished_at = now(),
                                      lease_owner = null, lease_until = null
                  where id = $1 and lease_owner = $2 and status = 'running'""")
                 .execute(Tuple.of(id, owner, status, errorType, errorMessage))
                 .chain(rows -> rows.rowCount() == 1
-                        ? ended(tx, id).chain(() -> AuditOutbox.append(tx, audit)).replaceWith(true)
+                        ? ended(tx, id).chain(() -> AuditOutbox.append(tx, audit))
+                                .chain(() -> wakeParent(tx, wake))
+                                .chain(() -> "succeeded".equals(status) ? Uni.createFrom().voidItem()
+                                        : stopChildren(tx, id))
+                                .replaceWith(true)
                         : Uni.createFrom().item(false)));
+    }
+
+    private static Uni<Void> wakeParent(SqlConnection tx, ParentWake wake) {
+        if (wake == null) {
+            return Uni.createFrom().voidItem();
+        }
+        Uni<Void> result = wake.resultEnc() == null ? Uni.createFrom().voidItem()
+                : tx.preparedQuery("""
+                        update execution_step set output_enc = $3
+                         where execution_id = $1 and node_id = $2 and status = 'waiting'""")
+                        .execute(Tuple.of(wake.parentId(), wake.nodeId(),
+                                io.vertx.core.buffer.Buffer.buffer(wake.resultEnc())))
+                        .replaceWithVoid();
+        return result.chain(() -> tx.preparedQuery("""
+                update execution set resume_at = now() where id = $1 and status = 'waiting'""")
+                .execute(Tuple.of(wake.parentId())).replaceWithVoid());
+    }
+
+    /** Asks the unfinished sub-workflow executions of an execution that did not succeed to stop. */
+    private static Uni<Void> stopChildren(SqlConnection tx, UUID id) {
+        return tx.preparedQuery("""
+                update execution set cancel_requested_at = coalesce(cancel_requested_at, now())
+                 where parent_execution_id = $1 and status in ('queued', 'running', 'waiting')""")
+                .execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    /** A new sub-workflow execution, its input sealed under its own data key. */
+    public record Child(UUID id, UUID workflowId, int version, byte[] inputEnc, String dataKeyWrapped, int depth) {
+    }
+
+    /**
+     * Parks the parent at its subworkflow step (status {@code waiting} with no {@code resume_at}: only the child's end,
+     * a cancellation or the deadline makes it due) and queues the child with its audit event, in one transaction and
+     * only while {@code owner} holds the parent's lease. Returns whether it did.
+     */
+    public Uni<Boolean> startChild(UUID parentId, UUID workspaceId, String owner, String nodeId, Child child,
+            AuditEvent audit) {
+        return pool.withTransaction(tx -> tx.preparedQuery("""
+                update execution set status = 'waiting', resume_at = null, lease_owner = null, lease_until = null
+                 where id = $1 and lease_owner = $2 and status = 'running'""")
+                .execute(Tuple.of(parentId, owner))
+                .chain(rows -> rows.rowCount() != 1 ? Uni.createFrom().item(false)
+                        : tx.preparedQuery("""
+                                insert into execution_step (execution_id, node_id, status, attempts, started_at)
+                                values ($1, $2, 'waiting', 1, now())
+                                on conflict (execution_id, node_id) do update
+                                   set status = 'waiting', started_at = now(), finished_at = null, output_enc = null""")
+                                .execute(Tuple.of(parentId, nodeId))
+                                .chain(() -> tx.preparedQuery("""
+                                        insert into execution (id, workspace_id, workflow_id, workflow_version, status,
+                                                               trigger_type, input_enc, data_key_wrapped,
+                                                               parent_execution_id, parent_node_id, call_depth,
+                                                               created_at)
+                                        values ($1, $2, $3, $4, 'queued', 'subworkflow', $5, $6, $7, $8, $9,
+                                                clock_timestamp())""")
+                                        .execute(Tuple.from(java.util.Arrays.asList(child.id(), workspaceId,
+                                                child.workflowId(), child.version(),
+                                                io.vertx.core.buffer.Buffer.buffer(child.inputEnc()),
+                                                child.dataKeyWrapped(), parentId, nodeId, child.depth()))))
+                                .chain(() -> AuditOutbox.append(tx, audit))
+                                .replaceWith(true)));
+    }
+
+    /** The sub-workflow execution a parent's node started: id, status, error type; null when there is none. */
+    public record ChildState(UUID id, String status, String errorType) {
+    }
+
+    public Uni<ChildState> child(UUID parentId, String nodeId) {
+        return pool.preparedQuery("""
+                select id, status, error_type from execution where parent_execution_id = $1 and parent_node_id = $2""")
+                .execute(Tuple.of(parentId, nodeId))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return null;
+                    }
+                    Row r = rows.iterator().next();
+                    return new ChildState(r.getUUID("id"), r.getString("status"), r.getString("error_type"));
+                });
+    }
+
+    /** The stored output of one step (a subworkflow step's result handed over by its child), or null. */
+    public Uni<byte[]> stepOutput(UUID executionId, String nodeId) {
+        return pool.preparedQuery("select output_enc from execution_step where execution_id = $1 and node_id = $2")
+                .execute(Tuple.of(executionId, nodeId))
+                .map(rows -> rows.iterator().hasNext() ? bytes(rows.iterator().next(), "output_enc") : null);
+    }
+
+    /** The workflow ids of an execution and of every execution above it in its sub-workflow call chain. */
+    public Uni<java.util.Set<UUID>> callChain(UUID executionId) {
+        return pool.preparedQuery("""
+                with recursive up(id, workflow_id, parent, n) as (
+                    select id, workflow_id, parent_execution_id, 0 from execution where id = $1
+                    union all
+                    select e.id, e.workflow_id, e.parent_execution_id, up.n + 1
+                      from execution e join up on e.id = up.parent where up.n < 100
+                )
+                select distinct workflow_id from up""")
+                .execute(Tuple.of(executionId))
+                .map(rows -> {
+                    java.util.Set<UUID> out = new java.util.HashSet<>();
+                    rows.forEach(r -> out.add(r.getUUID("workflow_id")));
+                    return out;
+                });
+    }
+
+    /** What a subworkflow node may call: the workflow of this workspace (not deleted) and whether it is active. */
+    public record Callee(int currentVersion, boolean active, boolean versionExists) {
+    }
+
+    /** The workflow a subworkflow node names, in this workspace and not deleted, or null. */
+    public Uni<Callee> callee(UUID workspaceId, UUID workflowId, Integer version) {
+        return pool.preparedQuery("""
+                select w.current_version, w.active,
+                       exists (select 1 from workflow_version v
+                                where v.workflow_id = w.id and v.version = coalesce($3, w.current_version)) as found
+                  from workflow w where w.id = $1 and w.workspace_id = $2 and w.deleted_at is null""")
+                .execute(Tuple.from(java.util.Arrays.asList(workflowId, workspaceId, version)))
+                .map(rows -> {
+                    if (!rows.iterator().hasNext()) {
+                        return null;
+                    }
+                    Row r = rows.iterator().next();
+                    return new Callee(r.getInteger("current_version"), r.getBoolean("active"), r.getBoolean("found"));
+                });
     }
 
     /**
@@ -516,7 +680,7 @@ public class ExecutionStore {
         return pool.preparedQuery("""
                 select id, workspace_id, workflow_id, workflow_version, status, trigger_type, input_enc,
                        data_key_wrapped, error_type, error_message, attempts, created_at, started_at, finished_at,
-                       rerun_of, cancel_requested_at is not null as cancel_requested, payloads
+                       rerun_of, cancel_requested_at is not null as cancel_requested, payloads, parent_execution_id
                   from execution where id = $1 and workspace_id = $2""")
                 .execute(Tuple.of(id, workspaceId))
                 .map(rows -> {
@@ -529,7 +693,8 @@ public class ExecutionStore {
                             bytes(r, "input_enc"), r.getString("data_key_wrapped"), r.getString("error_type"),
                             r.getString("error_message"), r.getInteger("attempts"), r.getOffsetDateTime("created_at"),
                             r.getOffsetDateTime("started_at"), r.getOffsetDateTime("finished_at"),
-                            r.getUUID("rerun_of"), r.getBoolean("cancel_requested"), r.getString("payloads"));
+                            r.getUUID("rerun_of"), r.getBoolean("cancel_requested"), r.getString("payloads"),
+                            r.getUUID("parent_execution_id"));
                 });
     }
 

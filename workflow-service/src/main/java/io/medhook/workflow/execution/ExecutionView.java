@@ -15,7 +15,7 @@ import java.util.List;
 public record ExecutionView(String id, String workflowId, int workflowVersion, String status, String trigger,
         ErrorView error, int attempts, JsonNode input, List<StepView> steps, OffsetDateTime createdAt,
         OffsetDateTime startedAt, OffsetDateTime finishedAt, String rerunOf, Boolean cancelRequested,
-        String payloads) {
+        String payloads, String parentExecutionId) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record ErrorView(String type, String message) {

@@ -38,8 +38,9 @@ public record WorkflowAudit(String name, int version, boolean active, String tri
 
         static Node of(NodeDefinition n) {
             ObjectNode p = n.params();
-            // a fhir node's destination is its base URL
-            String url = "fhir".equals(n.type()) ? text(p, "baseUrl") : text(p, "url");
+            // a fhir node's destination is its base URL, an s3 node's its endpoint (none: AWS of the region)
+            String url = "fhir".equals(n.type()) ? text(p, "baseUrl")
+                    : "s3".equals(n.type()) ? text(p, "endpoint") : text(p, "url");
             Map<String, String> headers = null;
             JsonNode h = p == null ? null : p.get("headers");
             if (h != null && h.isObject()) {

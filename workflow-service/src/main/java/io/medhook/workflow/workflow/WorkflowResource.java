@@ -7,6 +7,8 @@ import io.medhook.workflow.definition.WorkflowDefinition;
 import io.medhook.workflow.execution.ExecutionAccepted;
 import io.medhook.workflow.execution.ExecutionService;
 import io.medhook.workflow.execution.RunRequest;
+import io.medhook.workflow.promotion.PromoteRequest;
+import io.medhook.workflow.promotion.PromotionService;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
@@ -37,11 +39,14 @@ public class WorkflowResource {
     private final WorkflowService service;
     private final ExecutionService executions;
     private final SecurityIdentity identity;
+    private final PromotionService promotions;
 
-    public WorkflowResource(WorkflowService service, ExecutionService executions, SecurityIdentity identity) {
+    public WorkflowResource(WorkflowService service, ExecutionService executions, SecurityIdentity identity,
+            PromotionService promotions) {
         this.service = service;
         this.executions = executions;
         this.identity = identity;
+        this.promotions = promotions;
     }
 
     @POST
@@ -162,5 +167,45 @@ public class WorkflowResource {
             RoutingContext rc) {
         WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
         return service.delete(uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), AuditContext.of(identity, rc));
+    }
+
+    @POST
+    @Path("/{id}/versions/{version}/promote")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @ResponseStatus(201)
+    @Operation(summary = "Copy a version of this sandbox workflow into a production workspace the caller administers,"
+            + " mapping every credential (and called workflow) to one of the production workspace")
+    @APIResponse(responseCode = "201", description = "The production workflow (new, or targetWorkflowId's next version)")
+    @APIResponse(responseCode = "400", description = "Malformed JSON or ids")
+    @APIResponse(responseCode = "403", description = "Not an admin of the production workspace (token or auth-service)")
+    @APIResponse(responseCode = "404", description = "Unknown workspace, workflow or version")
+    @APIResponse(responseCode = "409", description = "Not from a sandbox to a production workspace")
+    @APIResponse(responseCode = "422", description = "A reference without a mapping, or mapped to a credential the node"
+            + " cannot use: errors[] names node and field")
+    public Uni<WorkflowView> promote(@PathParam("workspaceId") String workspaceId, @PathParam("id") String id,
+            @PathParam("version") String version, PromoteRequest body, RoutingContext rc) {
+        var caller = WorkspaceRole.require(identity, workspaceId, WorkspaceRole.VIEWER);
+        if (body == null || body.targetWorkspaceId() == null) {
+            throw io.medhook.common.problem.MedhookException.badRequest("targetWorkspaceId is required");
+        }
+        WorkspaceRole.require(identity, body.targetWorkspaceId(), WorkspaceRole.ADMIN);
+        int v;
+        try {
+            v = Integer.parseInt(version);
+        } catch (NumberFormatException e) {
+            throw io.medhook.common.problem.MedhookException.notFound("Workflow version");
+        }
+        return promotions.promote(caller, bearer(rc), uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), v, body,
+                AuditContext.of(identity, rc));
+    }
+
+    /** The caller's own token (bearer header, or the console's session cookie), to ask auth-service as the caller. */
+    private static String bearer(RoutingContext rc) {
+        String h = rc.request().getHeader("Authorization");
+        if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return h.substring(7).strip();
+        }
+        var cookie = rc.request().getCookie(io.medhook.common.security.MedhookAuthMechanism.SESSION_COOKIE);
+        return cookie == null ? null : cookie.getValue();
     }
 }

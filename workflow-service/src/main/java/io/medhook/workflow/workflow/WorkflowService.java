@@ -119,37 +119,29 @@ public class WorkflowService {
     }
 
     private Uni<Void> checkCredentialRefs(UUID workspaceId, WorkflowDefinition def) {
-        Map<String, UUID> refs = WorkflowValidator.credentialRefs(def);
+        List<WorkflowValidator.CredentialRef> refs = WorkflowValidator.credentialRefs(def).stream()
+                .filter(r -> !"signature".equals(r.usage())).toList();
         if (refs.isEmpty()) {
             return Uni.createFrom().voidItem();
         }
-        return Panache.withSession(() -> io.medhook.workflow.credential.Credential
-                .<io.medhook.workflow.credential.Credential>list("workspaceId = ?1 and id in ?2", workspaceId,
-                        List.copyOf(new java.util.HashSet<>(refs.values()))))
+        return Panache.withSession(() -> Credential.<Credential>list("workspaceId = ?1 and id in ?2", workspaceId,
+                List.copyOf(new java.util.HashSet<>(refs.stream().map(WorkflowValidator.CredentialRef::id)
+                        .toList()))))
                 .map(found -> {
                     Map<UUID, String> types = new java.util.HashMap<>();
                     found.forEach(c -> types.put(c.id, c.type));
                     List<Map<String, String>> errors = new java.util.ArrayList<>();
-                    refs.forEach((node, id) -> {
-                        String field = def.nodes().stream().filter(n -> n.id().equals(node)).findFirst()
-                                .map(n -> "loop".equals(n.type()) ? "params.body.params.credentialId"
-                                        : "params.credentialId").orElse("params.credentialId");
-                        boolean fhir = def.nodes().stream()
-                                .anyMatch(n -> n.id().equals(node) && "fhir".equals(n.type()));
-                        String type = types.get(id);
+                    for (WorkflowValidator.CredentialRef r : refs) {
+                        String type = types.get(r.id());
                         if (type == null) {
-                            errors.add(WorkflowValidator.error(node, field,
+                            errors.add(WorkflowValidator.error(r.node(), r.field(),
                                     "no credential with this id exists in this workspace"));
-                        } else if (CredentialType.fromId(type).filter(fhir
-                                ? io.medhook.workflow.engine.FhirNodeRunner.USABLE::contains
-                                : io.medhook.workflow.engine.HttpNodeRunner.USABLE::contains).isEmpty()) {
-                            errors.add(WorkflowValidator.error(node, field, "a credential of type " + type
-                                    + (fhir ? " cannot be used by a fhir node (usable: http_basic, bearer,"
-                                            + " api_key_header, oauth2_client_credentials, smart_backend)"
-                                            : " cannot be used by an http node (usable: http_basic, bearer,"
-                                            + " api_key_header, oauth2_client_credentials)")));
+                        } else if (!usable(r.usage(), type)) {
+                            errors.add(WorkflowValidator.error(r.node(), r.field(), "a credential of type " + type
+                                    + " cannot be used by " + ("http".equals(r.usage()) ? "an " : "a ") + r.usage() + " node (usable: "
+                                    + usableNames(r.usage()) + ")"));
                         }
-                    });
+                    }
                     if (!errors.isEmpty()) {
                         throw WorkflowValidator.invalid(errors);
                     }
@@ -157,18 +149,75 @@ public class WorkflowService {
                 });
     }
 
+    /** The credential types a reference of this usage ({@code http}, {@code fhir}, {@code s3}, {@code signature}) takes. */
+    public static Set<CredentialType> usableTypes(String usage) {
+        return switch (usage) {
+            case "fhir" -> io.medhook.workflow.engine.FhirNodeRunner.USABLE;
+            case "s3" -> Set.of(CredentialType.AWS);
+            case "signature" -> Set.of(CredentialType.WEBHOOK_SECRET);
+            default -> io.medhook.workflow.engine.HttpNodeRunner.USABLE;
+        };
+    }
+
+    /** Whether a credential of type {@code typeId} fits a reference of this usage. */
+    public static boolean usable(String usage, String typeId) {
+        return CredentialType.fromId(typeId).filter(usableTypes(usage)::contains).isPresent();
+    }
+
+    static String usableNames(String usage) {
+        return String.join(", ", usableTypes(usage).stream().map(CredentialType::id).sorted().toList());
+    }
+
     private Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit, String via) {
+        return create(workspaceId, def, audit, via, null);
+    }
+
+    /**
+     * A further audit event written in the transaction that saves a version: given the workflow (id, new version),
+     * it returns the event (promotion records where the version came from this way).
+     */
+    public interface ExtraAudit extends java.util.function.Function<Workflow, AuditEvent> {
+    }
+
+    /**
+     * Saves a promoted definition into a workspace, checked like any save (422 naming node and field), as a new
+     * workflow ({@code workflowId} null, audited {@code workflow.create} with {@code "via": "promotion"}) or as the
+     * next version of one of its workflows ({@code workflow.update}); {@code extra} is written in the same
+     * transaction.
+     */
+    public Uni<WorkflowView> savePromoted(UUID workspaceId, UUID workflowId, WorkflowDefinition def,
+            AuditContext audit, ExtraAudit extra) {
+        return workflowId == null ? create(workspaceId, def, audit, "promotion", extra)
+                : update(workspaceId, workflowId, def, audit, extra);
+    }
+
+    /** The definition of one version of a workflow of this workspace (not deleted); 404 otherwise. */
+    public Uni<WorkflowDefinition> version(UUID workspaceId, UUID workflowId, int version) {
+        return Panache.withSession(() -> find(workspaceId, workflowId)
+                .chain(w -> WorkflowVersion.<WorkflowVersion>findById(new WorkflowVersion.Key(w.id, version))))
+                .map(v -> {
+                    if (v == null) {
+                        throw MedhookException.notFound("Workflow version");
+                    }
+                    return parse(v.definition);
+                });
+    }
+
+    private Uni<WorkflowView> create(UUID workspaceId, WorkflowDefinition def, AuditContext audit, String via,
+            ExtraAudit extra) {
         WorkflowValidator.validate(def);
-        return checkCredentials(workspaceId, def).chain(() -> createChecked(workspaceId, def, audit, via));
+        return checkCredentials(workspaceId, def).chain(() -> createChecked(workspaceId, def, audit, via, extra));
     }
 
     private Uni<WorkflowView> createChecked(UUID workspaceId, WorkflowDefinition def, AuditContext audit,
-            String via) {
+            String via, ExtraAudit extra) {
         UUID id = Ids.uuidV7();
         String token = Ids.randomToken(32);
         byte[] dataKey = Aead.newKey();
         Instant now = Instant.now();
-        return Panache.withSession(() -> checkTrigger(workspaceId, def))
+        return Panache.withSession(() -> checkTrigger(workspaceId, def)
+                .chain(() -> SubworkflowCheck.check(workspaceId, null, def,
+                        config.engine().maxSubworkflowDepth(), this::parse)))
                 .chain(() -> kek.wrap(dataKey, keyContext(workspaceId, id))).chain(wrapped -> {
             Workflow w = new Workflow();
             w.id = id;
@@ -187,7 +236,9 @@ public class WorkflowService {
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.create", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                            createdChange(WorkflowAudit.of(w, def), via)))))
+                            createdChange(WorkflowAudit.of(w, def), via)))
+                            .chain(() -> extra == null ? Uni.createFrom().voidItem()
+                                    : HibernateAuditOutbox.append(s, extra.apply(w)))))
                     .map(x -> view(w, def, token));
         });
     }
@@ -208,10 +259,16 @@ public class WorkflowService {
 
     /** Saves a new version; earlier versions stay as they were. */
     public Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit) {
+        return update(workspaceId, id, def, audit, null);
+    }
+
+    private Uni<WorkflowView> update(UUID workspaceId, UUID id, WorkflowDefinition def, AuditContext audit,
+            ExtraAudit extra) {
         WorkflowValidator.validate(def);
         Instant now = Instant.now();
         return checkCredentials(workspaceId, def).chain(() -> Panache.withTransaction(() -> checkTrigger(workspaceId,
-                def).chain(() -> find(workspaceId, id)).chain(w -> current(w).chain(previous -> {
+                def).chain(() -> SubworkflowCheck.check(workspaceId, id, def, config.engine().maxSubworkflowDepth(),
+                        this::parse)).chain(() -> find(workspaceId, id)).chain(w -> current(w).chain(previous -> {
             WorkflowAudit before = WorkflowAudit.of(w, previous);
             w.currentVersion = w.currentVersion + 1;
             w.name = def.name().strip();
@@ -221,7 +278,9 @@ public class WorkflowService {
                     .chain(() -> Panache.getSession())
                     .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "workflow.update", "workflow",
                             id.toString(), workspaceId.toString(), AuditEvent.Outcome.success,
-                            AuditChange.updated(before, WorkflowAudit.of(w, def)))))
+                            AuditChange.updated(before, WorkflowAudit.of(w, def))))
+                            .chain(() -> extra == null ? Uni.createFrom().voidItem()
+                                    : HibernateAuditOutbox.append(s, extra.apply(w))))
                     .replaceWith(w);
         })))).chain(w -> token(w).map(t -> view(w, def, t)));
     }
@@ -268,18 +327,25 @@ public class WorkflowService {
             List<NodeDefinition> nodes = new ArrayList<>();
             for (NodeDefinition n : def.nodes()) {
                 ObjectNode params = n.params() == null ? null : n.params().deepCopy();
-                JsonNode headers = params == null ? null : params.get("headers");
+                List<JsonNode> declared = new ArrayList<>();
+                declared.add(params == null ? null : params.get("headers"));
                 if (params != null && "loop".equals(n.type())) {
                     // a loop's http body declares its headers one level down
-                    headers = params.path("body").path("params").get("headers");
+                    declared.set(0, params.path("body").path("params").get("headers"));
                 }
-                if (headers instanceof ObjectNode h) {
-                    List<String> names = new ArrayList<>();
-                    h.fieldNames().forEachRemaining(names::add);
-                    for (String name : names) {
-                        if (credentialHeader(name)) {
-                            h.put(name, "");
-                            redacted.add(new WorkflowExport.Redacted(n.id(), name));
+                if (params != null && "parallel".equals(n.type())) {
+                    // so do a parallel node's branches
+                    params.path("branches").forEach(b -> declared.add(b.path("params").get("headers")));
+                }
+                for (JsonNode headers : declared) {
+                    if (headers instanceof ObjectNode h) {
+                        List<String> names = new ArrayList<>();
+                        h.fieldNames().forEachRemaining(names::add);
+                        for (String name : names) {
+                            if (credentialHeader(name)) {
+                                h.put(name, "");
+                                redacted.add(new WorkflowExport.Redacted(n.id(), name));
+                            }
                         }
                     }
                 }
@@ -293,7 +359,7 @@ public class WorkflowService {
     }
 
     /** Headers that carry credentials: their values never leave the service in an export. */
-    static boolean credentialHeader(String name) {
+    public static boolean credentialHeader(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return CREDENTIAL_HEADERS.contains(n) || CREDENTIAL_HEADER_PARTS.matcher(n).find();
     }

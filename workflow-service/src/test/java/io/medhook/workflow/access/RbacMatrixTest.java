@@ -72,11 +72,12 @@ class RbacMatrixTest {
         return "{\"url\": \"http://127.0.0.2:9/in\", \"eventTypes\": [\"matrix.test\"]}";
     }
 
-    static List<RbacMatrix.Endpoint> endpoints(String execution, String credential) {
-        return endpoints(execution, credential, "unused", "unused");
+    static List<RbacMatrix.Endpoint> endpoints(String ws, String execution, String credential) {
+        return endpoints(ws, execution, credential, "unused", "unused");
     }
 
-    static List<RbacMatrix.Endpoint> endpoints(String execution, String credential, String hook, String delivery) {
+    static List<RbacMatrix.Endpoint> endpoints(String ws, String execution, String credential, String hook,
+            String delivery) {
         return List.of(
                 RbacMatrix.workspace("POST", WH, RbacMatrixTest::webhookEndpointBody, EDITORS),
                 RbacMatrix.workspace("GET", WH, null, VIEWERS),
@@ -113,6 +114,10 @@ class RbacMatrixTest {
                 RbacMatrix.workspace("POST", WF + "/{id}/deactivate", null, EDITORS),
                 RbacMatrix.workspace("POST", WF + "/{id}/activate", null, EDITORS),
                 RbacMatrix.workspace("POST", WF + "/{id}/run", RbacMatrix.json("{\"input\": {\"n\": 1}}"), EDITORS),
+                // viewer of the source and admin of the target (here the same workspace, which then answers 409)
+                RbacMatrix.workspace("POST", WF + "/{id}/versions/{version}/promote",
+                        RbacMatrix.json("{\"targetWorkspaceId\": \"" + ws + "\"}"), EnumSet.of(OWNER, ADMIN))
+                        .with("version", "1"),
                 RbacMatrix.workspace("GET", EX, null, VIEWERS),
                 RbacMatrix.workspace("GET", EX + "/{id}", null, VIEWERS).with("id", execution),
                 RbacMatrix.workspace("POST", EX + "/{id}/rerun", RbacMatrix.json("{\"from\": \"start\"}"), EDITORS)
@@ -162,14 +167,15 @@ class RbacMatrixTest {
                 .then().statusCode(202).extract().path("deliveryIds[0]");
 
         String url = base.toString().replaceAll("/$", "");
-        List<String> violations = RbacMatrix.run(url, endpoints(execution, credential, hook, delivery), tokens, Map.of("workspaceId", ws,
+        List<String> violations = RbacMatrix.run(url, endpoints(ws, execution, credential, hook, delivery), tokens,
+                Map.of("workspaceId", ws,
                 "id", wf.getString("id")));
         assertEquals(List.of(), violations);
     }
 
     @Test
     void theMatrixCoversEveryOperationOfTheService() throws Exception {
-        assertEquals(Set.of(), RbacMatrix.uncovered(base.toString().replaceAll("/$", ""), endpoints("unused", "unused"),
+        assertEquals(Set.of(), RbacMatrix.uncovered(base.toString().replaceAll("/$", ""), endpoints("unused", "unused", "unused"),
                 Set.of("POST /api/v1/webhooks/{token}")));
     }
 }

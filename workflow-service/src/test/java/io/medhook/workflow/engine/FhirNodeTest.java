@@ -465,7 +465,7 @@ class FhirNodeTest {
         String ws = newWorkspace();
         String t = token(ws, "editor");
         String base = "https://fhir.example/r4";
-        assertNames(invalid(ws, t, params(base, "delete", "resourceType", "Patient", "id", "1")),
+        assertNames(invalid(ws, t, params(base, "history", "resourceType", "Patient", "id", "1")),
                 "params.interaction");
         assertNames(invalid(ws, t, params(base, "read", "resourceType", "patient", "id", "1")),
                 "params.resourceType");

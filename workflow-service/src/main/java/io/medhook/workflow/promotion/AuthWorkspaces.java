@@ -1,0 +1,47 @@
+package io.medhook.workflow.promotion;
+
+import io.medhook.common.problem.ErrorKind;
+import io.medhook.common.problem.MedhookException;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.HashMap;
+import java.util.Map;
+import org.eclipse.microprofile.faulttolerance.Timeout;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
+
+/**
+ * Asks auth-service, with the caller's own token, which workspaces the caller belongs to, of which kind
+ * ({@code sandbox} or {@code production}) and with which role now: the token's claims may be up to two hours old, and
+ * an admin action needs the claim and the current database role to agree. workflow-service has no other source for a
+ * workspace's kind.
+ */
+@ApplicationScoped
+public class AuthWorkspaces {
+
+    private final AuthWorkspacesRestClient rest;
+
+    public AuthWorkspaces(@RestClient AuthWorkspacesRestClient rest) {
+        this.rest = rest;
+    }
+
+    /** The caller's workspaces by id; 401 when auth-service does not accept the token, 503 when it cannot answer. */
+    @Timeout(10_000)
+    public Uni<Map<String, AuthWorkspaceList.Item>> of(String bearerToken) {
+        return rest.list("Bearer " + bearerToken)
+                .map(list -> {
+                    Map<String, AuthWorkspaceList.Item> out = new HashMap<>();
+                    if (list != null && list.items() != null) {
+                        list.items().forEach(i -> out.put(i.id(), i));
+                    }
+                    return out;
+                })
+                .onFailure(f -> !(f instanceof MedhookException)).transform(f -> {
+                    if (f instanceof jakarta.ws.rs.WebApplicationException w
+                            && w.getResponse().getStatus() == 401) {
+                        return MedhookException.unauthorized("auth-service did not accept the token");
+                    }
+                    return new MedhookException(ErrorKind.UNAVAILABLE,
+                            "auth-service could not confirm the workspaces; try again");
+                });
+    }
+}
