@@ -28,20 +28,19 @@ quarkus.http.proxy.trusted-proxies={{ join "," $root.Values.ingress.trustedProxi
 medhook.audit-client.url={{ $auditUrl }}
 {{- end }}
 {{- if $def.vault }}
-# Vault: Kubernetes auth with this service's role, KV v2 and Transit (vault-config/README.md)
-quarkus.vault.url={{ $root.Values.vault.address }}
-quarkus.vault.authentication.kubernetes.role={{ $service }}
-quarkus.vault.authentication.kubernetes.auth-mount-path={{ $root.Values.vault.authMount }}
-quarkus.vault.authentication.kubernetes.jwt-token-path=/var/run/secrets/medhook/vault/token
-quarkus.vault.kv-secret-engine-mount-path={{ $root.Values.vault.kvMount }}
-quarkus.vault.kv-secret-engine-version=2
-medhook.secrets.vault.kv-path={{ $root.Values.vault.kvPath }}/{{ $service }}
-medhook.secrets.vault.transit-mount={{ $root.Values.vault.transitMount }}
-medhook.secrets.vault.transit-key={{ $root.Values.vault.transitKey }}
+# Vault (medhook.secrets.provider=vault in prod): Kubernetes auth with role {{ $service }} and the projected token,
+# KV v2 and Transit mounts. The services name their Transit keys and KV secrets themselves (application.properties),
+# matching vault-config's policies. %prod. keys: they override the services' own %prod. settings.
+%prod.quarkus.vault.url={{ $root.Values.vault.address }}
+%prod.quarkus.vault.authentication.kubernetes.auth-mount-path={{ $root.Values.vault.authMount }}
+%prod.quarkus.vault.authentication.kubernetes.jwt-token-path=/var/run/secrets/medhook/vault/token
+%prod.quarkus.vault.kv-secret-engine-mount-path={{ $root.Values.vault.kvMount }}
+%prod.quarkus.vault.transit-secret-engine-mount-path={{ $root.Values.vault.transitMount }}
+%prod.medhook.secrets.vault.kv-prefix={{ $root.Values.vault.kvPrefix }}
 {{- if $root.Values.vault.caConfigMap }}
-quarkus.vault.tls.ca-cert=/etc/medhook/vault-ca/ca.crt
+%prod.quarkus.vault.tls.ca-cert=/etc/medhook/vault-ca/ca.crt
 {{- end }}
-quarkus.vault.tls.use-kubernetes-ca-cert=false
+%prod.quarkus.vault.tls.use-kubernetes-ca-cert=false
 {{- end }}
 {{- if $def.database }}
 {{- $pg := $root.Values.postgresql }}
@@ -50,20 +49,24 @@ quarkus.vault.tls.use-kubernetes-ca-cert=false
 quarkus.datasource.jdbc.url=jdbc:postgresql://{{ $pg.host }}:{{ int $pg.port }}/{{ $db }}?sslmode={{ $pg.sslMode }}
 quarkus.datasource.reactive.url=postgresql://{{ $pg.host }}:{{ int $pg.port }}/{{ $db }}
 quarkus.datasource.reactive.postgresql.ssl-mode={{ $pg.sslMode }}
+{{- $v := $pg.credentials.vault }}
 {{- if eq $pg.credentials.source "vault" }}
-{{- $roles := $pg.credentials.vault.roles }}
-quarkus.datasource.credentials-provider=medhook-db
-quarkus.vault.credentials-provider.medhook-db.credentials-mount={{ $pg.credentials.vault.mount }}
-quarkus.vault.credentials-provider.medhook-db.database-credentials-role={{ index $roles $def.database }}
 {{- if eq $service "audit-service" }}
-quarkus.datasource.writer.credentials-provider=medhook-db-writer
-quarkus.vault.credentials-provider.medhook-db-writer.credentials-mount={{ $pg.credentials.vault.mount }}
-quarkus.vault.credentials-provider.medhook-db-writer.credentials-role={{ $roles.auditWriter }}
-quarkus.vault.credentials-provider.medhook-db-writer.credentials-request-path=static-creds
-quarkus.datasource.retention.credentials-provider=medhook-db-retention
-quarkus.vault.credentials-provider.medhook-db-retention.credentials-mount={{ $pg.credentials.vault.mount }}
-quarkus.vault.credentials-provider.medhook-db-retention.credentials-role={{ $roles.auditRetention }}
-quarkus.vault.credentials-provider.medhook-db-retention.credentials-request-path=static-creds
+# owner, writer and retention passwords from Vault KV (fixed role names: the migrations grant rights to them)
+%prod.quarkus.vault.credentials-provider.audit-owner.kv-path={{ $v.auditKvPaths.owner }}
+%prod.quarkus.vault.credentials-provider.audit-writer.kv-path={{ $v.auditKvPaths.writer }}
+%prod.quarkus.vault.credentials-provider.audit-retention.kv-path={{ $v.auditKvPaths.retention }}
+{{- else }}
+# dynamic credentials from Vault's database secrets engine
+%prod.quarkus.vault.credentials-provider.vault-db.credentials-mount={{ $v.mount }}
+%prod.quarkus.vault.credentials-provider.vault-db.database-credentials-role={{ index $v.roles $def.database }}
+{{- end }}
+{{- else }}
+# credentials from Kubernetes Secrets (env): switch the services' Vault credentials providers off
+%prod.quarkus.datasource.credentials-provider=
+{{- if eq $service "audit-service" }}
+%prod.quarkus.datasource.writer.credentials-provider=
+%prod.quarkus.datasource.retention.credentials-provider=
 {{- end }}
 {{- end }}
 {{- end }}

@@ -89,7 +89,7 @@ class PodSecurityTest {
                         .getProjected().getSources().get(0).getServiceAccountToken();
                 assertTrue(token.getExpirationSeconds() <= 86400, pod + ": token lifetime");
                 assertEquals("/var/run/secrets/medhook/vault/token",
-                        chart.properties(service).get("quarkus.vault.authentication.kubernetes.jwt-token-path"),
+                        chart.properties(service).get("%prod.quarkus.vault.authentication.kubernetes.jwt-token-path"),
                         pod + ": quarkus-vault reads the projected token");
             }
         });
