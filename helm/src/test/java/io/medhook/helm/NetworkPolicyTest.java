@@ -109,6 +109,21 @@ class NetworkPolicyTest {
         assertEquals(null, jwks.getTo().get(0).getIpBlock());
     }
 
+    @ParameterizedTest
+    @FieldSource("VALUE_SETS")
+    void sandboxFindsAuthServiceWithoutDns(String valueSet) {
+        RenderedChart chart = RenderedChart.of(valueSet);
+        var spec = chart.deployment("sandbox-service").getSpec().getTemplate().getSpec();
+        assertEquals(Boolean.TRUE, spec.getEnableServiceLinks());
+        String authService = chart.named(io.fabric8.kubernetes.api.model.Service.class,
+                RenderedChart.RELEASE + "-auth-service").getMetadata().getName();
+        String prefix = authService.toUpperCase().replace('-', '_');
+        assertEquals("http://$(" + prefix + "_SERVICE_HOST):$(" + prefix + "_SERVICE_PORT_HTTP)",
+                spec.getContainers().get(0).getEnv().stream()
+                        .filter(e -> e.getName().equals("MEDHOOK_SECURITY_AUTH_URL")).findFirst().orElseThrow()
+                        .getValue(), "Kubernetes' service-link variables of " + authService);
+    }
+
     @Test
     void sandboxHasNoEgressAtAllWhenTheJwksEgressIsSwitchedOff() {
         RenderedChart chart = RenderedChart.withExtraValues("default", "networkPolicy:\n  sandboxJwksEgress: false\n");
