@@ -22,7 +22,7 @@
 #   BENCH_PRODUCERS=4 BENCH_BATCH=1000 BENCH_WARMUP=15 BENCH_DURATION=30   closed-loop ingest
 #   BENCH_RATE=20000 BENCH_RATE_WARMUP=10 BENCH_RATE_DURATION=30           paced ingest (BENCH_RATE=0 leaves it out)
 #   BENCH_RATE_PRODUCERS=4 BENCH_RATE_BATCH=250                            its producers and batch size
-#   BENCH_AUTH_PORT=18281 BENCH_AUDIT_PORT=18284                           ports
+#   BENCH_AUTH_PORT=18281 BENCH_AUDIT_PORT=18284                           ports (health on port + 1000)
 #   PGHOST=127.0.0.1 PGPORT=5432 PGUSER=postgres PGPASSWORD                the PostgreSQL (psql must be installed)
 #   BENCH_KEEP_DB=1                                                        keep the databases
 #   BENCH_AUDIT_JAVA_OPTS   extra JVM options for audit-service, e.g. to profile it with JDK Flight Recorder:
@@ -44,6 +44,9 @@ RATE_PRODUCERS=${BENCH_RATE_PRODUCERS:-4}
 RATE_BATCH=${BENCH_RATE_BATCH:-250}
 AUTH_PORT=${BENCH_AUTH_PORT:-18281}
 AUDIT_PORT=${BENCH_AUDIT_PORT:-18284}
+# health is on each service's management interface (quarkus.management.enabled): API port + 1000
+AUTH_MGMT_PORT=$((AUTH_PORT + 1000))
+AUDIT_MGMT_PORT=$((AUDIT_PORT + 1000))
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 STAMP=$(date +%Y%m%d-%H%M%S)
 DB_PREFIX=medhookbench_$(date +%s)
@@ -73,7 +76,7 @@ for f in "$AUTH_JAR" "$AUDIT_JAR" "$LOCALPG_JAR"; do [[ -f "$f" ]] || die "no $f
 CP="$TARGET/classes:$(cat "$TARGET/classpath.txt")"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$AUTH_PORT" "$AUDIT_PORT"; do
+for p in "$AUTH_PORT" "$AUDIT_PORT" "$AUTH_MGMT_PORT" "$AUDIT_MGMT_PORT"; do
   port_free "$p" || die "port $p is taken; set BENCH_AUTH_PORT / BENCH_AUDIT_PORT"
 done
 
@@ -124,8 +127,9 @@ MEDHOOK_DB_PASSWORD="${PGPASSWORD:-}" "$JAVA" -jar "$LOCALPG_JAR" ensure-roles "
 
 # the env of ./medhook's start_service, with this run's ports, databases and secrets; nothing listens on the
 # workflow and sandbox URLs (not needed here)
-service_env() { # DB PORT
+service_env() { # DB PORT MANAGEMENT_PORT
   printf '%s\n' QUARKUS_PROFILE=local "QUARKUS_HTTP_PORT=$2" QUARKUS_HTTP_HOST=127.0.0.1 \
+    "QUARKUS_MANAGEMENT_PORT=$3" QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
     "MEDHOOK_SECRETS_LOCAL_DIR=$STATE/secrets" \
     "MEDHOOK_SECURITY_AUTH_URL=http://127.0.0.1:$AUTH_PORT" \
     "MEDHOOK_AUDIT_CLIENT_URL=http://127.0.0.1:$AUDIT_PORT" \
@@ -145,17 +149,17 @@ service_env() { # DB PORT
 
 T0=$SECONDS
 say "starting auth-service on 127.0.0.1:$AUTH_PORT (database $AUTH_DB)"
-mapfile -t ENV_AUTH < <(service_env "$AUTH_DB" "$AUTH_PORT")
+mapfile -t ENV_AUTH < <(service_env "$AUTH_DB" "$AUTH_PORT" "$AUTH_MGMT_PORT")
 env "${ENV_AUTH[@]}" "$JAVA" -Xms64m -Xmx512m -jar "$AUTH_JAR" >"$RESULTS/auth-service.log" 2>&1 &
 AUTH_PID=$!
 say "starting audit-service on 127.0.0.1:$AUDIT_PORT (database $AUDIT_DB)"
-mapfile -t ENV_AUDIT < <(service_env "$AUDIT_DB" "$AUDIT_PORT")
+mapfile -t ENV_AUDIT < <(service_env "$AUDIT_DB" "$AUDIT_PORT" "$AUDIT_MGMT_PORT")
 # shellcheck disable=SC2086 # BENCH_AUDIT_JAVA_OPTS is a list of options
 env "${ENV_AUDIT[@]}" "$JAVA" -Xms64m -Xmx512m ${BENCH_AUDIT_JAVA_OPTS:-} -jar "$AUDIT_JAR" \
   >"$RESULTS/audit-service.log" 2>&1 &
 AUDIT_PID=$!
-wait_http "http://127.0.0.1:$AUTH_PORT/q/health/ready" "$AUTH_PID" auth-service "$RESULTS/auth-service.log"
-wait_http "http://127.0.0.1:$AUDIT_PORT/q/health/ready" "$AUDIT_PID" audit-service "$RESULTS/audit-service.log"
+wait_http "http://127.0.0.1:$AUTH_MGMT_PORT/q/health/ready" "$AUTH_PID" auth-service "$RESULTS/auth-service.log"
+wait_http "http://127.0.0.1:$AUDIT_MGMT_PORT/q/health/ready" "$AUDIT_PID" audit-service "$RESULTS/audit-service.log"
 say "  both ready after $((SECONDS - T0)) s (auth-service pid $AUTH_PID, audit-service pid $AUDIT_PID)"
 sleep 5 # let start-up work settle before any window
 

@@ -36,6 +36,8 @@ DURATION=${BENCH_DURATION:-30}
 ROUNDS=${BENCH_ROUNDS:-2}
 AUTH_PORT=${BENCH_AUTH_PORT:-18181}
 KC_PORT=${BENCH_KC_PORT:-18180}
+# auth-service's health is on its management interface (quarkus.management.enabled): API port + 1000
+AUTH_MGMT_PORT=$((AUTH_PORT + 1000))
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 STAMP=$(date +%Y%m%d-%H%M%S)
 DB=medhookbench_$(date +%s)_auth
@@ -63,7 +65,7 @@ fi
 CP="$TARGET/classes:$(cat "$TARGET/classpath.txt")"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$AUTH_PORT" "$KC_PORT" "$((KC_PORT + 1))"; do
+for p in "$AUTH_PORT" "$AUTH_MGMT_PORT" "$KC_PORT" "$((KC_PORT + 1))"; do
   port_free "$p" || die "port $p is taken; set BENCH_AUTH_PORT / BENCH_KC_PORT"
 done
 
@@ -120,6 +122,7 @@ say "starting auth-service on 127.0.0.1:$AUTH_PORT (database $DB)"
 T0=$SECONDS
 env QUARKUS_PROFILE=local \
   QUARKUS_HTTP_PORT="$AUTH_PORT" QUARKUS_HTTP_HOST=127.0.0.1 \
+  QUARKUS_MANAGEMENT_PORT="$AUTH_MGMT_PORT" QUARKUS_MANAGEMENT_HOST=127.0.0.1 \
   MEDHOOK_SECRETS_LOCAL_DIR="$STATE/secrets" \
   MEDHOOK_SECURITY_AUTH_URL="http://127.0.0.1:$AUTH_PORT" \
   MEDHOOK_AUDIT_CLIENT_URL="http://127.0.0.1:1" \
@@ -145,7 +148,7 @@ if [[ -z "${BENCH_SKIP_KEYCLOAK:-}" ]]; then
   KC_SCRIPT_PID=$!
 fi
 
-wait_http "http://127.0.0.1:$AUTH_PORT/q/health/ready" "$AUTH_PID" auth-service "$RESULTS/auth-service.log"
+wait_http "http://127.0.0.1:$AUTH_MGMT_PORT/q/health/ready" "$AUTH_PID" auth-service "$RESULTS/auth-service.log"
 say "  auth-service ready after $((SECONDS - T0)) s (pid $AUTH_PID)"
 if [[ -n "$KC_SCRIPT_PID" ]]; then
   wait_http "http://127.0.0.1:$KC_PORT/realms/medhook-bench/.well-known/openid-configuration" "$KC_SCRIPT_PID" \

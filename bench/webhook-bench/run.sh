@@ -28,6 +28,8 @@ RETRIES=${BENCH_RETRIES:-3000}
 WINDOW=${BENCH_RETRY_WINDOW:-30}
 AUTH_PORT=${BENCH_AUTH_PORT:-18381}
 WORKFLOW_PORT=${BENCH_WORKFLOW_PORT:-18382}
+AUTH_MGMT_PORT=$((AUTH_PORT + 1000))       # health is on each service's management interface
+WORKFLOW_MGMT_PORT=$((WORKFLOW_PORT + 1000))
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
 STAMP=$(date +%Y%m%d-%H%M%S)
 DB_PREFIX=medhookbench_$(date +%s)
@@ -55,7 +57,7 @@ for f in "$AUTH_JAR" "$WORKFLOW_JAR"; do [[ -f "$f" ]] || die "no $f: run withou
 CP="$TARGET/classes:$(cat "$TARGET/classpath.txt")"
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-for p in "$AUTH_PORT" "$WORKFLOW_PORT"; do port_free "$p" || die "port $p is taken"; done
+for p in "$AUTH_PORT" "$WORKFLOW_PORT" "$AUTH_MGMT_PORT" "$WORKFLOW_MGMT_PORT"; do port_free "$p" || die "port $p is taken"; done
 
 mkdir -p "$RESULTS" "$STATE/secrets/service-clients"
 chmod 700 "$STATE" "$STATE/secrets"
@@ -92,8 +94,8 @@ for db in "$AUTH_DB" "$WORKFLOW_DB"; do
   psql -q -v ON_ERROR_STOP=1 -d postgres -c "create database $db" >/dev/null || die "cannot create database $db"
 done
 
-service_env() { # DB PORT
-  printf '%s\n' QUARKUS_PROFILE=local "QUARKUS_HTTP_PORT=$2" QUARKUS_HTTP_HOST=127.0.0.1 \
+service_env() { # DB PORT MANAGEMENT_PORT
+  printf '%s\n' QUARKUS_PROFILE=local "QUARKUS_HTTP_PORT=$2" QUARKUS_HTTP_HOST=127.0.0.1 "QUARKUS_MANAGEMENT_PORT=$3" \
     "MEDHOOK_SECRETS_LOCAL_DIR=$STATE/secrets" \
     "MEDHOOK_SECURITY_AUTH_URL=http://127.0.0.1:$AUTH_PORT" \
     "MEDHOOK_AUDIT_CLIENT_URL=http://127.0.0.1:1" \
@@ -110,16 +112,16 @@ service_env() { # DB PORT
 }
 
 say "machine: $(nproc) CPUs, $(uptime)"
-mapfile -t ENV_AUTH < <(service_env "$AUTH_DB" "$AUTH_PORT")
+mapfile -t ENV_AUTH < <(service_env "$AUTH_DB" "$AUTH_PORT" "$AUTH_MGMT_PORT")
 env "${ENV_AUTH[@]}" "$JAVA" -Xms64m -Xmx512m -jar "$AUTH_JAR" >"$RESULTS/auth-service.log" 2>&1 &
 AUTH_PID=$!
-mapfile -t ENV_WF < <(service_env "$WORKFLOW_DB" "$WORKFLOW_PORT")
+mapfile -t ENV_WF < <(service_env "$WORKFLOW_DB" "$WORKFLOW_PORT" "$WORKFLOW_MGMT_PORT")
 # the receiver's loopback address is allow-listed, and workspaces are sandboxes (http endpoints)
 env "${ENV_WF[@]}" MEDHOOK_EGRESS_ALLOWED_CIDRS=127.0.0.2/32 MEDHOOK_WORKFLOW_DELIVERY_DEFAULT_WORKSPACE_KIND=sandbox \
   "$JAVA" -Xms64m -Xmx512m -jar "$WORKFLOW_JAR" >"$RESULTS/workflow-service.log" 2>&1 &
 WORKFLOW_PID=$!
-wait_http "http://127.0.0.1:$AUTH_PORT/q/health/ready" "$AUTH_PID" auth-service "$RESULTS/auth-service.log"
-wait_http "http://127.0.0.1:$WORKFLOW_PORT/q/health/ready" "$WORKFLOW_PID" workflow-service "$RESULTS/workflow-service.log"
+wait_http "http://127.0.0.1:$AUTH_MGMT_PORT/q/health/ready" "$AUTH_PID" auth-service "$RESULTS/auth-service.log"
+wait_http "http://127.0.0.1:$WORKFLOW_MGMT_PORT/q/health/ready" "$WORKFLOW_PID" workflow-service "$RESULTS/workflow-service.log"
 sleep 3
 
 COMMAND="bench/webhook-bench/run.sh (BENCH_ENDPOINTS=$ENDPOINTS BENCH_DELIVERIES=$DELIVERIES BENCH_BACKLOG=$BACKLOG"

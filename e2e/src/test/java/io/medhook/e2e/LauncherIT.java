@@ -36,16 +36,21 @@ class LauncherIT {
         int workflow = Suite.freePort();
         int sandbox = Suite.freePort();
         int audit = Suite.freePort();
-        Map<String, String> env = Map.of(
-                "MEDHOOK_STATE_DIR", state.toString(),
-                "MEDHOOK_DB_PREFIX", prefix,
-                "MEDHOOK_AUTH_PORT", String.valueOf(auth),
-                "MEDHOOK_WORKFLOW_PORT", String.valueOf(workflow),
-                "MEDHOOK_SANDBOX_PORT", String.valueOf(sandbox),
-                "MEDHOOK_AUDIT_PORT", String.valueOf(audit),
-                "MEDHOOK_EMBEDDED_PG_PORT", String.valueOf(Suite.freePort()),
-                "MEDHOOK_ADMIN_PASSWORD", "launcher-Admin-Pass-0001",
-                "MEDHOOK_EGRESS_ALLOWED_CIDRS", "127.0.0.2/32");
+        Map<String, String> env = Map.ofEntries(
+                Map.entry("MEDHOOK_STATE_DIR", state.toString()),
+                Map.entry("MEDHOOK_DB_PREFIX", prefix),
+                Map.entry("MEDHOOK_AUTH_PORT", String.valueOf(auth)),
+                Map.entry("MEDHOOK_WORKFLOW_PORT", String.valueOf(workflow)),
+                Map.entry("MEDHOOK_SANDBOX_PORT", String.valueOf(sandbox)),
+                Map.entry("MEDHOOK_AUDIT_PORT", String.valueOf(audit)),
+                // health and metrics are on each service's management port (9081-9084 by default)
+                Map.entry("MEDHOOK_AUTH_MANAGEMENT_PORT", String.valueOf(Suite.freePort())),
+                Map.entry("MEDHOOK_WORKFLOW_MANAGEMENT_PORT", String.valueOf(Suite.freePort())),
+                Map.entry("MEDHOOK_SANDBOX_MANAGEMENT_PORT", String.valueOf(Suite.freePort())),
+                Map.entry("MEDHOOK_AUDIT_MANAGEMENT_PORT", String.valueOf(Suite.freePort())),
+                Map.entry("MEDHOOK_EMBEDDED_PG_PORT", String.valueOf(Suite.freePort())),
+                Map.entry("MEDHOOK_ADMIN_PASSWORD", "launcher-Admin-Pass-0001"),
+                Map.entry("MEDHOOK_EGRESS_ALLOWED_CIDRS", "127.0.0.2/32"));
         try {
             Result up = run(List.of("./medhook", "up"), env, 600);
             assertEquals(0, up.exit, "./medhook up failed:\n" + up.output);

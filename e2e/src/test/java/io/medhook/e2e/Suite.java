@@ -32,6 +32,8 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
 
     private final Path root = Path.of(System.getProperty("medhook.root", "..")).toAbsolutePath().normalize();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
+    /** Management interface (health, metrics) of each process: a free port of its own, like the API port. */
+    private final Map<String, Integer> managementPorts = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, String> databases = new LinkedHashMap<>();
     private final Path state;
@@ -73,6 +75,7 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
         LocalPostgres.ensureLoginRoles(pg, "medhook_audit_writer", "medhook_audit_retention");
         for (String s : SERVICES) {
             ports.put(s, freePort());
+            managementPorts.put(s, freePort());
         }
         for (String s : SERVICES) {
             start(s);
@@ -84,6 +87,11 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
 
     public String url(String service) {
         return "http://127.0.0.1:" + ports.get(service);
+    }
+
+    /** Base URL of a process's management interface: {@code /q/health/*} and {@code /q/metrics} live there. */
+    public String managementUrl(String service) {
+        return "http://127.0.0.1:" + managementPorts.get(service);
     }
 
     /** An access token of the bootstrap admin (instance owner). */
@@ -130,6 +138,7 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
      */
     public void startReplica(String replica, String service) throws IOException {
         ports.putIfAbsent(replica, freePort());
+        managementPorts.putIfAbsent(replica, freePort());
         start(replica, service);
     }
 
@@ -150,6 +159,7 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
         Map<String, String> env = pb.environment();
         env.put("QUARKUS_PROFILE", "local");
         env.put("QUARKUS_HTTP_PORT", String.valueOf(ports.get(name)));
+        env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPorts.get(name)));
         env.put("MEDHOOK_SECRETS_LOCAL_DIR", state.resolve("secrets").toString());
         env.put("MEDHOOK_SECURITY_AUTH_URL", url("auth-service"));
         env.put("MEDHOOK_AUDIT_CLIENT_URL", url("audit-service"));
@@ -192,7 +202,7 @@ public final class Suite implements ExtensionContext.Store.CloseableResource {
             if (p != null && !p.isAlive()) {
                 throw new IllegalStateException(s + " exited with " + p.exitValue() + "; see " + logs.resolve(s + ".log"));
             }
-            if (status(url(s) + "/q/health/ready") == 200) {
+            if (status(managementUrl(s) + "/q/health/ready") == 200) {
                 return;
             }
             Thread.sleep(250);

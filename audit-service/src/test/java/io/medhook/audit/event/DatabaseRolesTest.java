@@ -15,7 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.medhook.common.audit.AuditEvent;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -34,6 +36,10 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(AuditTestDatabase.class)
 @QuarkusTestResource(TestIssuerResource.class)
 class DatabaseRolesTest {
+
+    /** The management interface's /q/ (quarkus.management.enabled): health and metrics live there, not on the API port. */
+    @TestHTTPResource(value = "", management = true)
+    URL management;
 
     private static final String WRITER = AuditTestDatabase.WRITER;
     private static final String RETENTION = AuditTestDatabase.RETENTION;
@@ -169,7 +175,7 @@ class DatabaseRolesTest {
 
     @Test
     void readinessReportsTheRolesCheckUp() {
-        given().when().get("/q/health/ready").then().statusCode(200)
+        given().when().get(management + "health/ready").then().statusCode(200)
                 .body("checks.find { it.name == 'audit-database-roles' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'audit-database-roles' }.data.writer", equalTo(WRITER));
     }

@@ -9,7 +9,9 @@ import static org.hamcrest.Matchers.equalTo;
 
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import java.net.URL;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,15 +21,19 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(TestIssuerResource.class)
 class OperationsTest {
 
+    /** The management interface's /q/ (quarkus.management.enabled): health and metrics live there, not on the API port. */
+    @TestHTTPResource(value = "", management = true)
+    URL management;
+
     @Test
     void readinessReportsDatabaseUp() {
-        given().when().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().when().get(management + "health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test
     void countsIngestedEventsInMetrics() {
         ingest(List.of(event(newWorkspace(), "workflow.create")));
-        given().when().get("/q/metrics").then().statusCode(200)
+        given().when().get(management + "metrics").then().statusCode(200)
                 .body(containsString("medhook_audit_events_ingested_total{result=\"accepted\"}"));
     }
 

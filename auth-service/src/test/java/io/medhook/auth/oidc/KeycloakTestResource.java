@@ -95,6 +95,10 @@ public class KeycloakTestResource implements QuarkusTestResourceLifecycleManager
             String issuer = kcUrl + "/realms/" + REALM;
             Map<String, String> cfg = new HashMap<>();
             cfg.put("quarkus.http.test-port", Integer.toString(appPort));
+            // the management interface needs a real port too: Micrometer tags a server's meters with server.port only
+            // when its port is above 0, and Prometheus refuses one meter name with two sets of tag keys, so a fixed
+            // API port beside a management port of 0 fails at bind time
+            cfg.put("quarkus.management.test-port", Integer.toString(freePort()));
             cfg.put("medhook.auth.oidc.public-url", appUrl);
             cfg.put("medhook.auth.oidc.providers.keycloak.issuer", issuer);
             cfg.put("medhook.auth.oidc.providers.keycloak.client-id", "medhook-auth");

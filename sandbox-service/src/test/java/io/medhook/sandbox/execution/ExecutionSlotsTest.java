@@ -5,8 +5,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.net.URL;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +24,10 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class ExecutionSlotsTest {
+
+    /** The management interface's /q/ (quarkus.management.enabled): health and metrics live there, not on the API port. */
+    @TestHTTPResource(value = "", management = true)
+    URL management;
 
     @Test
     void shedsLoadWith503AndRetryAfterWhenSlotsAndQueueAreFull() throws Exception {
@@ -65,11 +71,11 @@ class ExecutionSlotsTest {
     }
 
     /** Waits until the service reports the slots taken and the queue filled, as Prometheus would scrape it. */
-    private static void awaitGauges(int active, int queued) throws InterruptedException {
+    private void awaitGauges(int active, int queued) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
         String metrics = "";
         while (System.nanoTime() < deadline) {
-            metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+            metrics = given().when().get(management + "metrics").then().statusCode(200).extract().asString();
             if (metrics.contains("medhook_sandbox_executions_active " + active + ".0")
                     && metrics.contains("medhook_sandbox_executions_queued " + queued + ".0")) {
                 return;

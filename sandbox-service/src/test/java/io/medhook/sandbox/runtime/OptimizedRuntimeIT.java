@@ -34,11 +34,17 @@ class OptimizedRuntimeIT {
         Path compiler = target.resolve("graal-compiler");
         assertTrue(Files.isRegularFile(jar) && Files.isDirectory(compiler), "package sandbox-service first");
         Path log = target.resolve("optimized-runtime-it.log");
+        // fixed free ports: with the management interface on, an HTTP port of 0 makes Micrometer's Prometheus registry
+        // refuse the second server's meters at bind time (different tag keys) and the service never starts listening
+        int httpPort = freePort();
+        int managementPort = freePort();
         Process service = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI",
                 "--upgrade-module-path=" + compiler.toAbsolutePath(),
-                "-Dquarkus.http.port=0", "-Dquarkus.http.host=127.0.0.1",
+                "-Dquarkus.http.port=" + httpPort, "-Dquarkus.http.host=127.0.0.1",
+                // health and metrics are on the management interface: a free port of its own
+                "-Dquarkus.management.port=" + managementPort, "-Dquarkus.management.host=127.0.0.1",
                 "-jar", jar.toAbsolutePath().toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
@@ -54,7 +60,7 @@ class OptimizedRuntimeIT {
                     port = m.find() ? Integer.parseInt(m.group(1)) : 0;
                 }
                 if (port != 0) {
-                    ready = get(http, port, "/q/health/ready");
+                    ready = get(http, managementPort, "/q/health/ready");
                     if (ready.statusCode() == 200 || !ready.body().contains("checking which runtime")) {
                         break;
                     }
@@ -66,12 +72,14 @@ class OptimizedRuntimeIT {
             }
             assertEquals(200, ready.statusCode(), "not ready: " + ready.body());
             assertTrue(ready.body().contains("\"mode\": \"optimized\""), ready.body());
-            assertTrue(get(http, port, "/q/metrics").body()
+            assertTrue(get(http, managementPort, "/q/metrics").body()
                     .contains("medhook_sandbox_runtime{mode=\"optimized\",requested=\"optimized\"} 1.0"));
             assertTrue(read(log).contains("GraalJS runtime: optimized (requested optimized)"), read(log));
         } finally {
             service.destroy();
-            service.waitFor();
+            if (!service.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                service.destroyForcibly().waitFor();
+            }
         }
     }
 
@@ -83,5 +91,11 @@ class OptimizedRuntimeIT {
 
     private static String read(Path log) throws IOException {
         return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
     }
 }

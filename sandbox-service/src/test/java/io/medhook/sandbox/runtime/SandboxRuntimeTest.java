@@ -6,8 +6,10 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
+import java.net.URL;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,6 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class SandboxRuntimeTest {
+
+    /** The management interface's /q/ (quarkus.management.enabled): health and metrics live there, not on the API port. */
+    @TestHTTPResource(value = "", management = true)
+    URL management;
 
     @Inject
     SandboxRuntime runtime;
@@ -30,9 +36,9 @@ class SandboxRuntimeTest {
 
     @Test
     void reportsTheRuntimeAsAGaugeAndInReadiness() {
-        given().when().get("/q/metrics").then().statusCode(200)
+        given().when().get(management + "metrics").then().statusCode(200)
                 .body(containsString("medhook_sandbox_runtime{mode=\"interpreter\",requested=\"interpreter\"} 1.0"));
-        given().when().get("/q/health/ready").then().statusCode(200)
+        given().when().get(management + "health/ready").then().statusCode(200)
                 .body("checks.name", hasItem("graaljs-runtime"))
                 .body("checks.find { it.name == 'graaljs-runtime' }.status", equalTo("UP"))
                 .body("checks.find { it.name == 'graaljs-runtime' }.data.mode", equalTo("interpreter"));
