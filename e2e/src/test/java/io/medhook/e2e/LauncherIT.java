@@ -64,6 +64,13 @@ class LauncherIT {
             Result contract = run(List.of("python3", smoke.toString()), smokeEnv, 180);
             assertEquals(0, contract.exit, "contract smoke failed:\n" + contract.output);
             assertTrue(contract.output.contains("contract smoke: passed"), contract.output);
+            // the contract's own readiness check (mh.healthy: /q/health/ready on each API port) passes too, beside the
+            // management ports the launcher and Kubernetes use
+            Result healthy = run(List.of("python3", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import mh; "
+                    + "bad = [b for b in (mh.AUTH, mh.WF, mh.AUDIT) if not mh.healthy(b)]; "
+                    + "print('unhealthy:', bad) if bad else print('healthy'); sys.exit(1 if bad else 0)",
+                    smoke.getParent().toString()), smokeEnv, 60);
+            assertEquals(0, healthy.exit, "mh.healthy failed:\n" + healthy.output);
 
             Result status = run(List.of("./medhook", "status"), env, 60);
             assertEquals(4, status.output.lines().filter(l -> l.contains("ready")).count(), status.output);
