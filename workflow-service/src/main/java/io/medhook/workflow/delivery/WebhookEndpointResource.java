@@ -12,6 +12,7 @@ import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
+import io.medhook.workflow.promotion.AuthWorkspaces;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -32,10 +33,13 @@ public class WebhookEndpointResource {
 
     private final WebhookEndpointService service;
     private final SecurityIdentity identity;
+    private final AuthWorkspaces workspaces;
 
-    public WebhookEndpointResource(WebhookEndpointService service, SecurityIdentity identity) {
+    public WebhookEndpointResource(WebhookEndpointService service, SecurityIdentity identity,
+            AuthWorkspaces workspaces) {
         this.service = service;
         this.identity = identity;
+        this.workspaces = workspaces;
     }
 
     private static UUID uuid(String s, String what) {
@@ -53,8 +57,11 @@ public class WebhookEndpointResource {
     @APIResponse(responseCode = "422", description = "Invalid endpoint: errors[] names each field")
     public Uni<WebhookEndpointView> create(@PathParam("workspaceId") String workspaceId, WebhookEndpointRequest body,
             RoutingContext rc) {
-        WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
-        return service.create(uuid(workspaceId, "Workspace"), body, AuditContext.of(identity, rc));
+        var caller = WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
+        UUID ws = uuid(workspaceId, "Workspace");
+        AuditContext audit = AuditContext.of(identity, rc);
+        return workspaces.kindOrNull(caller, AuthWorkspaces.bearer(rc), workspaceId)
+                .chain(kind -> service.create(ws, body, audit, kind));
     }
 
     @GET
@@ -81,9 +88,12 @@ public class WebhookEndpointResource {
     @APIResponse(responseCode = "422", description = "Invalid endpoint: errors[] names each field")
     public Uni<WebhookEndpointView> update(@PathParam("workspaceId") String workspaceId, @PathParam("id") String id,
             WebhookEndpointRequest body, RoutingContext rc) {
-        WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
-        return service.update(uuid(workspaceId, "Workspace"), uuid(id, "Webhook endpoint"), body,
-                AuditContext.of(identity, rc));
+        var caller = WorkspaceRole.require(identity, workspaceId, WorkspaceRole.EDITOR);
+        UUID ws = uuid(workspaceId, "Workspace");
+        UUID endpoint = uuid(id, "Webhook endpoint");
+        AuditContext audit = AuditContext.of(identity, rc);
+        return workspaces.kindOrNull(caller, AuthWorkspaces.bearer(rc), workspaceId)
+                .chain(kind -> service.update(ws, endpoint, body, audit, kind));
     }
 
     @DELETE

@@ -76,11 +76,16 @@ public class WebhookEndpointService {
     record Secrets(String current, String previous) {
     }
 
-    public Uni<WebhookEndpointView> create(UUID workspaceId, WebhookEndpointRequest body, AuditContext audit) {
+    /**
+     * Creates an endpoint. {@code kind} is the workspace's kind as auth-service reported it for the caller, or null
+     * when it could not (API keys, services, auth-service unreachable): then the configured kind applies.
+     */
+    public Uni<WebhookEndpointView> create(UUID workspaceId, WebhookEndpointRequest body, AuditContext audit,
+            String kind) {
         if (body == null) {
             throw MedhookException.badRequest("A webhook endpoint body is required");
         }
-        Settings s = validate(workspaceId, body, null);
+        Settings s = validate(workspaceId, body, null, kind);
         UUID id = Ids.uuidV7();
         String secret = StandardWebhooks.newSecret();
         Instant now = now();
@@ -135,12 +140,12 @@ public class WebhookEndpointService {
 
     /** Given fields replace, omitted ones stay. Enabling again clears the disabled reason and the failing period. */
     public Uni<WebhookEndpointView> update(UUID workspaceId, UUID id, WebhookEndpointRequest body,
-            AuditContext audit) {
+            AuditContext audit, String kind) {
         if (body == null) {
             throw MedhookException.badRequest("A webhook endpoint body is required");
         }
         return pool.withTransaction(tx -> find(tx, workspaceId, id, true).chain(old -> {
-            Settings s = validate(workspaceId, body, old);
+            Settings s = validate(workspaceId, body, old, kind);
             String marker = "unchanged";
             Instant now = now();
             boolean reenabled = s.enabled && !old.enabled();
@@ -233,9 +238,13 @@ public class WebhookEndpointService {
         }
     }
 
-    /** Whether a workspace is a sandbox (http endpoints allowed) rather than production (https only). */
-    boolean sandbox(UUID workspaceId) {
-        String kind = config.workspaceKinds().getOrDefault(workspaceId.toString(), config.defaultWorkspaceKind());
+    /**
+     * Whether a workspace is a sandbox (http endpoints allowed) rather than production (https only): as auth-service
+     * said ({@code reported}), else as configured.
+     */
+    boolean sandbox(UUID workspaceId, String reported) {
+        String kind = reported != null ? reported
+                : config.workspaceKinds().getOrDefault(workspaceId.toString(), config.defaultWorkspaceKind());
         return "sandbox".equals(kind);
     }
 
@@ -244,7 +253,7 @@ public class WebhookEndpointService {
             int timeoutSeconds) {
     }
 
-    private Settings validate(UUID workspaceId, WebhookEndpointRequest b, EndpointRow old) {
+    private Settings validate(UUID workspaceId, WebhookEndpointRequest b, EndpointRow old, String kind) {
         List<Map<String, String>> errors = new ArrayList<>();
         String url = b.url() != null ? b.url() : old == null ? null : old.url();
         if (url == null || url.isBlank()) {
@@ -254,7 +263,7 @@ public class WebhookEndpointService {
         } else {
             try {
                 EgressClient.checkUrl(url);
-                if (!url.toLowerCase(Locale.ROOT).startsWith("https://") && !sandbox(workspaceId)) {
+                if (!url.toLowerCase(Locale.ROOT).startsWith("https://") && !sandbox(workspaceId, kind)) {
                     errors.add(error("url", "must be https in a production workspace (http is allowed in sandbox "
                             + "workspaces only)"));
                 }

@@ -24,6 +24,31 @@ public class AuthWorkspaces {
         this.rest = rest;
     }
 
+    /** The caller's own token (bearer header, or the console's session cookie), to ask auth-service as the caller. */
+    public static String bearer(io.vertx.ext.web.RoutingContext rc) {
+        String h = rc.request().getHeader("Authorization");
+        if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return h.substring(7).strip();
+        }
+        var cookie = rc.request().getCookie(io.medhook.common.security.MedhookAuthMechanism.SESSION_COOKIE);
+        return cookie == null ? null : cookie.getValue();
+    }
+
+    /**
+     * The kind of one of the caller's workspaces as auth-service says now ({@code sandbox} or {@code production}), or
+     * null when it cannot say: the caller is not a user (API keys and services are not listed), has no token here, is
+     * not a member, or auth-service did not answer. Callers then fall back to their configured default.
+     */
+    public Uni<String> kindOrNull(io.medhook.common.security.MedhookPrincipal caller, String bearerToken,
+            String workspaceId) {
+        if (caller == null || caller.kind() != io.medhook.common.security.MedhookPrincipal.Kind.USER
+                || bearerToken == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return of(bearerToken).map(m -> m.get(workspaceId)).map(i -> i == null ? null : i.kind())
+                .onFailure().recoverWithNull();
+    }
+
     /** The caller's workspaces by id; 401 when auth-service does not accept the token, 503 when it cannot answer. */
     @Timeout(10_000)
     public Uni<Map<String, AuthWorkspaceList.Item>> of(String bearerToken) {

@@ -195,17 +195,7 @@ public class WorkflowResource {
         } catch (NumberFormatException e) {
             throw io.medhook.common.problem.MedhookException.notFound("Workflow version");
         }
-        return promotions.promote(caller, bearer(rc), uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), v, body,
+        return promotions.promote(caller, io.medhook.workflow.promotion.AuthWorkspaces.bearer(rc), uuid(workspaceId, "Workspace"), uuid(id, "Workflow"), v, body,
                 AuditContext.of(identity, rc));
-    }
-
-    /** The caller's own token (bearer header, or the console's session cookie), to ask auth-service as the caller. */
-    private static String bearer(RoutingContext rc) {
-        String h = rc.request().getHeader("Authorization");
-        if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return h.substring(7).strip();
-        }
-        var cookie = rc.request().getCookie(io.medhook.common.security.MedhookAuthMechanism.SESSION_COOKIE);
-        return cookie == null ? null : cookie.getValue();
     }
 }

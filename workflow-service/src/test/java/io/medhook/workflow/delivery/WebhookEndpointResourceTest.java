@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.medhook.testing.PostgresTestResource;
+import io.medhook.testing.TestIssuer;
 import io.medhook.testing.TestIssuerResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,6 +41,7 @@ class WebhookEndpointResourceTest {
 
     @Test
     void aProductionWorkspaceNeedsHttpsWhileASandboxMayUseHttp() {
+        TestIssuer.current().workspaceKind(PRODUCTION_WS, "production");
         String editor = token(PRODUCTION_WS, "editor");
         createEndpoint(PRODUCTION_WS, editor, Map.of("url", "http://127.0.0.2:9/in")).then().statusCode(422)
                 .contentType("application/problem+json")
@@ -50,6 +52,30 @@ class WebhookEndpointResourceTest {
         String sandbox = newWorkspace();
         createEndpoint(sandbox, token(sandbox, "editor"), Map.of("url", "http://127.0.0.2:9/in")).then()
                 .statusCode(201);
+    }
+
+    @Test
+    void theWorkspaceKindComesFromAuthServiceForAUser() {
+        // configured nowhere (the %test default is sandbox), but auth-service says production: https only, on create
+        // and on update
+        String ws = newWorkspace();
+        TestIssuer.current().workspaceKind(ws, "production");
+        String editor = token(ws, "editor");
+        createEndpoint(ws, editor, Map.of("url", "http://127.0.0.2:9/in")).then().statusCode(422)
+                .body("errors[0].field", equalTo("url"));
+        String id = createEndpoint(ws, editor, Map.of("url", "https://hooks.example.org/in")).then().statusCode(201)
+                .extract().path("id");
+        given().auth().oauth2(editor).contentType("application/json").body(Map.of("url", "http://127.0.0.2:9/in"))
+                .put("/api/v1/workspaces/" + ws + "/webhook-endpoints/" + id).then().statusCode(422)
+                .body("errors[0].field", equalTo("url"));
+        // and the other way round: auth-service's sandbox beats the configured production
+        TestIssuer.current().workspaceKind(PRODUCTION_WS, "sandbox");
+        try {
+            createEndpoint(PRODUCTION_WS, token(PRODUCTION_WS, "editor"), Map.of("url", "http://127.0.0.2:9/in"))
+                    .then().statusCode(201);
+        } finally {
+            TestIssuer.current().workspaceKind(PRODUCTION_WS, "production");
+        }
     }
 
     @Test
