@@ -3,6 +3,7 @@ package io.medhook.common.security;
 import io.medhook.common.secrets.SecretStore;
 import io.quarkus.arc.DefaultBean;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.MultiMap;
 import io.vertx.mutiny.core.Vertx;
@@ -32,6 +33,7 @@ public class HttpServiceTokens implements ServiceTokens {
     private final WebClient client;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     private final Map<String, Uni<Cached>> inflight = new ConcurrentHashMap<>();
+    private volatile String secret;
 
     public HttpServiceTokens(SecurityConfig config, SecretStore secrets, Vertx vertx) {
         this.config = config;
@@ -42,6 +44,20 @@ public class HttpServiceTokens implements ServiceTokens {
     @PreDestroy
     void close() {
         client.close();
+    }
+
+    /**
+     * The client secret, read once from the secrets interface on a worker thread (a Vault-backed store blocks) and
+     * kept; a failure (Vault away) fails this token request only, the next one tries again.
+     */
+    private Uni<String> clientSecret(String clientId) {
+        String s = secret;
+        if (s != null) {
+            return Uni.createFrom().item(s);
+        }
+        return Uni.createFrom().item(() -> secrets.getOrCreate(secretName(clientId), HttpServiceTokens::newSecret))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .invoke(v -> secret = v);
     }
 
     /** Secret name under which a service client's secret is kept. */
@@ -69,15 +85,14 @@ public class HttpServiceTokens implements ServiceTokens {
     private Uni<Cached> fetch(String audience) {
         String clientId = config.clientId()
                 .orElseThrow(() -> new IllegalStateException("medhook.security.client-id is not configured"));
-        String secret = secrets.getOrCreate(secretName(clientId), HttpServiceTokens::newSecret);
-        String basic = Base64.getEncoder().encodeToString((clientId + ":" + secret).getBytes());
         MultiMap form = MultiMap.caseInsensitiveMultiMap()
                 .add("grant_type", "client_credentials")
                 .add("audience", audience);
-        return client.postAbs(config.authUrl() + "/oauth2/token")
-                .putHeader("Authorization", "Basic " + basic)
+        return clientSecret(clientId).chain(secret -> client.postAbs(config.authUrl() + "/oauth2/token")
+                .putHeader("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString((clientId + ":" + secret).getBytes()))
                 .timeout(10_000)
-                .sendForm(form)
+                .sendForm(form))
                 .map(resp -> {
                     if (resp.statusCode() != 200) {
                         throw new IllegalStateException("token endpoint answered " + resp.statusCode());
