@@ -38,6 +38,12 @@ public interface SecretsConfig {
         Optional<String> transitKey();
 
         /**
+         * The Transit key (type {@code ed25519}) that signs for this service (audit-service's checkpoints); operations
+         * {@code sign} and reading the key ({@code transit/keys/<name>}) for its public keys.
+         */
+        Optional<String> signingKey();
+
+        /**
          * Path prefix in the KV version 2 engine mounted at {@code quarkus.vault.kv-secret-engine-mount-path}: secret
          * {@code x} is read from {@code <mount>/data/<prefix>/x}.
          */

@@ -86,7 +86,7 @@ public final class VaultTransitKeyEncryption implements KeyEncryption {
      * 400 from Transit means the ciphertext does not open with this key and context: a crypto failure, not retried.
      * Anything else (connection refused, timeout, 403 token, 5xx, 503 sealed) means Vault is not usable now.
      */
-    static Throwable classify(Throwable e) {
+    public static Throwable classify(Throwable e) {
         if (e instanceof Aead.CryptoException || e instanceof SecretsUnavailableException) {
             return e;
         }

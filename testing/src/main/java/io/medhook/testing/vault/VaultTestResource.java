@@ -19,7 +19,7 @@ import java.util.Set;
  *
  * <p>Arguments ({@code @ResourceArg}): {@code service} (the role and service-account name, required),
  * {@code transit-key} (an {@code aes256-gcm96} key created with {@code derived=true}), {@code signing-key} (an
- * {@code ecdsa-p256} key), {@code kv-secrets} (comma-separated names, each written with a random {@code value} under
+ * {@code ed25519} key), {@code kv-secrets} (comma-separated names, each written with a random {@code value} under
  * {@code secret/medhook/<name>}). The test class gets the double injected into a field of type {@link VaultDouble}.
  */
 public class VaultTestResource implements QuarkusTestResourceLifecycleManager {
@@ -49,7 +49,7 @@ public class VaultTestResource implements QuarkusTestResourceLifecycleManager {
         }
         String signingKey = args.get("signing-key");
         if (signingKey != null) {
-            vault.transit().createKey(signingKey, "ecdsa-p256", false);
+            vault.transit().createKey(signingKey, "ed25519", false);
         }
         for (String name : args.getOrDefault("kv-secrets", "").split(",")) {
             if (!name.isBlank()) {

@@ -276,7 +276,12 @@ public final class VaultTransit {
                     v.put("certificate_chain", "");
                     v.put("creation_time", DateTimeFormatter.ISO_INSTANT.format(e.getValue().created()));
                     v.put("name", curveName(k.type));
-                    v.put("public_key", pem(e.getValue().pair().getPublic().getEncoded()));
+                    byte[] spki = e.getValue().pair().getPublic().getEncoded();
+                    // Vault answers ed25519 public keys as the raw 32 bytes in base64, the others as PEM
+                    v.put("public_key", k.type.equals("ed25519")
+                            ? Base64.getEncoder().encodeToString(java.util.Arrays.copyOfRange(spki, spki.length - 32,
+                                    spki.length))
+                            : pem(spki));
                 }
             }
             d.put("latest_version", k.latest());
