@@ -63,6 +63,19 @@ public class LocalFileSecrets implements KeyEncryption, SecretStore {
                 return new VaultTransitKeyEncryption(transit.get(), key, v.timeout(), v.retryAttempts(),
                         v.retryBackoff());
             }
+            if (SecretsGuard.none(config)) {
+                return new KeyEncryption() {
+                    @Override
+                    public Uni<String> wrap(byte[] dataKey, String context) {
+                        return Uni.createFrom().failure(noSecrets());
+                    }
+
+                    @Override
+                    public Uni<byte[]> unwrap(String wrapped, String context) {
+                        return Uni.createFrom().failure(noSecrets());
+                    }
+                };
+            }
             return local.get();
         }
 
@@ -76,8 +89,25 @@ public class LocalFileSecrets implements KeyEncryption, SecretStore {
                 return new VaultKvSecretStore(kv.get(), v.kvPrefix(), v.kvSecrets().orElse(List.of()),
                         v.timeout());
             }
+            if (SecretsGuard.none(config)) {
+                return new SecretStore() {
+                    @Override
+                    public Optional<String> find(String name) {
+                        throw noSecrets();
+                    }
+
+                    @Override
+                    public String getOrCreate(String name, Supplier<String> generator) {
+                        throw noSecrets();
+                    }
+                };
+            }
             return local.get();
         }
+    }
+
+    static IllegalStateException noSecrets() {
+        return new IllegalStateException("this service is configured without secrets (medhook.secrets.provider=none)");
     }
 
     @Override

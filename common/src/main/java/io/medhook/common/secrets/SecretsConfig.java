@@ -11,8 +11,9 @@ public interface SecretsConfig {
 
     /**
      * Which implementation of the secrets interface runs: {@code local} (a key file and secret files in
-     * {@link #localDir()}; dev and tests) or {@code vault} (HashiCorp Vault through quarkus-vault: Transit and KV v2).
-     * The {@code prod} profile refuses {@code local} at start.
+     * {@link #localDir()}; dev and tests), {@code vault} (HashiCorp Vault through quarkus-vault: Transit and KV v2) or
+     * {@code none} (a service that holds no secrets, such as sandbox-service: every use fails). The {@code prod}
+     * profile refuses {@code local} at start.
      */
     @WithDefault("local")
     String provider();
@@ -51,8 +52,9 @@ public interface SecretsConfig {
         String kvPrefix();
 
         /**
-         * The named secrets this service may read from KV (anything else is refused before Vault is asked). Each is a
-         * KV v2 secret with one field, {@code value}.
+         * The named secrets this service may read from KV (anything else is refused before Vault is asked); an entry
+         * ending in {@code /*} allows every name under that prefix. Each is a KV v2 secret with one field,
+         * {@code value}.
          */
         Optional<List<String>> kvSecrets();
 

@@ -16,16 +16,20 @@ public class SecretsGuard {
         refuseLocalInProd(config);
     }
 
+    static boolean none(SecretsConfig config) {
+        return "none".equals(config.provider());
+    }
+
     static boolean vault(SecretsConfig config) {
         return switch (config.provider()) {
             case "vault" -> true;
-            case "local" -> false;
-            default -> throw new IllegalStateException("medhook.secrets.provider must be local or vault");
+            case "local", "none" -> false;
+            default -> throw new IllegalStateException("medhook.secrets.provider must be local, vault or none");
         };
     }
 
     static void refuseLocalInProd(SecretsConfig config) {
-        if (!vault(config) && ConfigUtils.getProfiles().contains("prod")) {
+        if ("local".equals(config.provider()) && ConfigUtils.getProfiles().contains("prod")) {
             throw new IllegalStateException("medhook.secrets.provider=local is refused in the prod profile: "
                     + "production secrets come from Vault (medhook.secrets.provider=vault)");
         }

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * Named secrets from Vault's KV version 2 engine (production): secret {@code x} is the field {@code value} of
  * {@code <mount>/data/<kv-prefix>/x} (mount: {@code quarkus.vault.kv-secret-engine-mount-path}), read through
  * quarkus-vault's KV engine. Only the names listed in
- * {@code medhook.secrets.vault.kv-secrets} are read (the same list the service's Vault policy allows). Creation is
+ * {@code medhook.secrets.vault.kv-secrets} (or under a listed {@code prefix/*}) are read (the same list the service's Vault policy allows). Creation is
  * refused: in production vault-config's bootstrap writes the secrets, never the service. Blocking: never call it on
  * the event loop.
  */
@@ -36,7 +36,7 @@ public final class VaultKvSecretStore implements SecretStore {
 
     @Override
     public Optional<String> find(String name) {
-        if (!allowed.contains(name)) {
+        if (!allowed(name)) {
             throw new IllegalArgumentException("secret " + name + " is not in medhook.secrets.vault.kv-secrets");
         }
         try {
@@ -50,6 +50,16 @@ public final class VaultKvSecretStore implements SecretStore {
         } catch (RuntimeException e) {
             throw new SecretsUnavailableException(e);
         }
+    }
+
+    /** Listed exactly, or under a listed prefix ending in {@code /*} (e.g. {@code oidc/*}). */
+    private boolean allowed(String name) {
+        for (String a : allowed) {
+            if (a.equals(name) || a.endsWith("/*") && name.startsWith(a.substring(0, a.length() - 1))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

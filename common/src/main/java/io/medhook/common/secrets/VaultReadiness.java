@@ -29,7 +29,7 @@ public class VaultReadiness implements AsyncHealthCheck {
     public Uni<HealthCheckResponse> call() {
         if (!SecretsGuard.vault(config)) {
             return Uni.createFrom().item(HealthCheckResponse.named("secrets").up()
-                    .withData("provider", "local").build());
+                    .withData("provider", config.provider()).build());
         }
         return Uni.createFrom().deferred(() -> sys.get().healthStatus())
                 .ifNoItem().after(config.vault().timeout()).fail()

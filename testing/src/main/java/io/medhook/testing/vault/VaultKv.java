@@ -68,6 +68,23 @@ public final class VaultKv {
         return store(path, d, null);
     }
 
+    /** The latest live version's values of a secret, if any (for tests that need what a bootstrap wrote). */
+    public java.util.Optional<Map<String, String>> get(String path) {
+        Secret s = secrets.get(path);
+        if (s == null) {
+            return java.util.Optional.empty();
+        }
+        synchronized (s) {
+            Version v = s.versions.get(s.current());
+            if (v == null || v.deleted() != null) {
+                return java.util.Optional.empty();
+            }
+            Map<String, String> out = new java.util.LinkedHashMap<>();
+            v.data().fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+            return java.util.Optional.of(out);
+        }
+    }
+
     private VaultResponse read(VaultRequest r) {
         Secret s = secrets.get(r.param("path"));
         if (s == null) {

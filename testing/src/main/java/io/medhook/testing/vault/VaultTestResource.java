@@ -19,7 +19,8 @@ import java.util.Set;
  *
  * <p>Arguments ({@code @ResourceArg}): {@code service} (the role and service-account name, required),
  * {@code transit-key} (an {@code aes256-gcm96} key created with {@code derived=true}), {@code signing-key} (an
- * {@code ed25519} key), {@code kv-secrets} (comma-separated names, each written with a random {@code value} under
+ * {@code ed25519} key), {@code kv-secrets} (comma-separated names, each written with a random {@code value}: 32 bytes,
+ * base64url for {@code service-clients/*} as HttpServiceTokens generates them, base64 otherwise) under
  * {@code secret/medhook/<name>}). The test class gets the double injected into a field of type {@link VaultDouble}.
  */
 public class VaultTestResource implements QuarkusTestResourceLifecycleManager {
@@ -55,8 +56,11 @@ public class VaultTestResource implements QuarkusTestResourceLifecycleManager {
             if (!name.isBlank()) {
                 byte[] b = new byte[32];
                 RANDOM.nextBytes(b);
-                vault.kv().put("medhook/" + name.strip(),
-                        Map.of("value", Base64.getUrlEncoder().withoutPadding().encodeToString(b)));
+                // client secrets as HttpServiceTokens makes them (base64url: safe in HTTP Basic), keys as base64
+                String value = name.strip().startsWith("service-clients/")
+                        ? Base64.getUrlEncoder().withoutPadding().encodeToString(b)
+                        : Base64.getEncoder().encodeToString(b);
+                vault.kv().put("medhook/" + name.strip(), Map.of("value", value));
             }
         }
         try {
