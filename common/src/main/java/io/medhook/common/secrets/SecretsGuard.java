@@ -21,7 +21,11 @@ public class SecretsGuard {
     }
 
     static boolean vault(SecretsConfig config) {
-        return switch (config.provider()) {
+        return vault(config.provider());
+    }
+
+    static boolean vault(String provider) {
+        return switch (provider) {
             case "vault" -> true;
             case "local", "none" -> false;
             default -> throw new IllegalStateException("medhook.secrets.provider must be local, vault or none");
@@ -29,7 +33,13 @@ public class SecretsGuard {
     }
 
     static void refuseLocalInProd(SecretsConfig config) {
-        if ("local".equals(config.provider()) && ConfigUtils.getProfiles().contains("prod")) {
+        refuseLocalInProd(config.provider(), ConfigUtils.getProfiles());
+    }
+
+    /** Throws when {@code provider} is {@code local} and the active profiles include {@code prod}. */
+    static void refuseLocalInProd(String provider, java.util.List<String> profiles) {
+        vault(provider); // rejects unknown providers
+        if ("local".equals(provider) && profiles.contains("prod")) {
             throw new IllegalStateException("medhook.secrets.provider=local is refused in the prod profile: "
                     + "production secrets come from Vault (medhook.secrets.provider=vault)");
         }

@@ -264,6 +264,23 @@ class VaultDoubleTest {
     }
 
     @Test
+    void ed25519PublicKeysAreRawBase64AsVaultAnswersThemAndSignaturesArePlainEd25519() throws Exception {
+        root("POST", "transit/keys/checkpoints", "{\"type\":\"ed25519\"}");
+        String raw = root("GET", "transit/keys/checkpoints", null).body().at("/data/keys/1/public_key").asText();
+        assertEquals(32, Base64.getDecoder().decode(raw).length);
+        byte[] spki = new byte[44];
+        System.arraycopy(java.util.HexFormat.of().parseHex("302a300506032b6570032100"), 0, spki, 0, 12);
+        System.arraycopy(Base64.getDecoder().decode(raw), 0, spki, 12, 32);
+        PublicKey pub = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
+        String sig = root("POST", "transit/sign/checkpoints", "{\"input\":\"" + b64("seq 1") + "\"}").body()
+                .at("/data/signature").asText();
+        Signature jdk = Signature.getInstance("Ed25519");
+        jdk.initVerify(pub);
+        jdk.update("seq 1".getBytes(StandardCharsets.UTF_8));
+        assertTrue(jdk.verify(Base64.getDecoder().decode(sig.substring("vault:v1:".length()))));
+    }
+
+    @Test
     void tokenLookupAndRenewSelf() throws Exception {
         String token = vault.createToken(List.of("medhook-workflow"), Duration.ofMinutes(5));
         Answer self = call("GET", "auth/token/lookup-self", token, null);
