@@ -33,7 +33,6 @@ public class HttpServiceTokens implements ServiceTokens {
     private final WebClient client;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     private final Map<String, Uni<Cached>> inflight = new ConcurrentHashMap<>();
-    private volatile String secret;
 
     public HttpServiceTokens(SecurityConfig config, SecretStore secrets, Vertx vertx) {
         this.config = config;
@@ -47,17 +46,13 @@ public class HttpServiceTokens implements ServiceTokens {
     }
 
     /**
-     * The client secret, read once from the secrets interface on a worker thread (a Vault-backed store blocks) and
-     * kept; a failure (Vault away) fails this token request only, the next one tries again.
+     * The client secret, read from the secrets interface for each token request (a few per token lifetime) on a worker
+     * thread, since a Vault-backed store blocks; a secret rotated in Vault is used from the next request on. A failure
+     * (Vault away) fails this token request only.
      */
     private Uni<String> clientSecret(String clientId) {
-        String s = secret;
-        if (s != null) {
-            return Uni.createFrom().item(s);
-        }
         return Uni.createFrom().item(() -> secrets.getOrCreate(secretName(clientId), HttpServiceTokens::newSecret))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .invoke(v -> secret = v);
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
     /** Secret name under which a service client's secret is kept. */

@@ -329,6 +329,8 @@ public final class VaultDouble implements AutoCloseable {
             e.errors().forEach(list::add);
             body = err;
         } catch (RuntimeException e) {
+            // a bug in a handler: say which, so a failing test is not left guessing (never request data)
+            System.err.println("[vault double] handler failed for " + method + " " + path + ": " + e);
             status = 500;
             ObjectNode err = JSON.createObjectNode();
             err.putArray("errors").add("internal error");
