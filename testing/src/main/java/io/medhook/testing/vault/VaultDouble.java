@@ -53,7 +53,7 @@ public final class VaultDouble implements AutoCloseable {
     /** The Vault version whose HTTP API documentation this double follows. */
     public static final String VAULT_VERSION = "1.18";
 
-    /** Handles one request; throws {@link VaultError} for an error answer. */
+    /** Handles one request; throws {@link VaultError} for an error answer; null passes it to the next route. */
     @FunctionalInterface
     public interface Handler {
         VaultResponse handle(VaultRequest request);
@@ -182,7 +182,8 @@ public final class VaultDouble implements AutoCloseable {
     /**
      * Registers a handler for {@code method} ({@code GET}, {@code POST} for POST and PUT, {@code DELETE}, {@code LIST}
      * for LIST and GET ?list=true) and a path pattern relative to {@code /v1/}: {@code {name}} captures one segment,
-     * {@code {name*}} the rest of the path. Matched before the built-in routes; requires a valid token.
+     * {@code {name*}} the rest of the path. Matched before the built-in routes; requires a valid token. A handler that
+     * returns null passes the request on to the next matching route (to inject a failure only sometimes).
      */
     public VaultDouble route(String method, String pathPattern, Handler handler) {
         custom.add(compile(method, pathPattern, handler, false));
@@ -380,7 +381,11 @@ public final class VaultDouble implements AutoCloseable {
                         && !check.allows(Set.copyOf(info.policies()), request)) {
                     throw VaultError.permissionDenied();
                 }
-                return route.handler().handle(request);
+                VaultResponse answer = route.handler().handle(request);
+                if (answer != null) {
+                    return answer;
+                }
+                // null: the handler passes the request on to the next matching route
             }
         }
         if (info == null && !UNSEALED_PATHS.contains(path)) {

@@ -21,7 +21,7 @@ import java.util.Set;
  * {@code transit-key} (an {@code aes256-gcm96} key created with {@code derived=true}), {@code signing-key} (an
  * {@code ed25519} key), {@code kv-secrets} (comma-separated names, each written with a random {@code value}: 32 bytes,
  * base64url for {@code service-clients/*} as HttpServiceTokens generates them, base64 otherwise) under
- * {@code secret/medhook/<name>}). The test class gets the double injected into a field of type {@link VaultDouble}.
+ * {@code secret/medhook/<name>}), and {@code config.<key>} for any further configuration of the application. The test class gets the double injected into a field of type {@link VaultDouble}.
  */
 public class VaultTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -75,6 +75,11 @@ public class VaultTestResource implements QuarkusTestResourceLifecycleManager {
             cfg.put("quarkus.vault.authentication.kubernetes.jwt-token-path", token.toString());
             // in a pod quarkus-vault trusts the cluster CA from the service-account mount; the double speaks plain HTTP
             cfg.put("quarkus.vault.tls.use-kubernetes-ca-cert", "false");
+            args.forEach((k, v) -> {
+                if (k.startsWith("config.")) {
+                    cfg.put(k.substring("config.".length()), v);
+                }
+            });
             return cfg;
         } catch (Exception e) {
             throw new IllegalStateException("cannot write the service-account token file", e);

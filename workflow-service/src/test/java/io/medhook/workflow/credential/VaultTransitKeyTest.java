@@ -20,7 +20,10 @@ import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuer;
 import io.medhook.testing.TestIssuerResource;
 import io.medhook.testing.vault.VaultDouble;
+import io.medhook.testing.vault.VaultError;
 import io.medhook.testing.vault.VaultTestResource;
+import io.medhook.workflow.WorkflowTestSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -51,7 +54,8 @@ import org.junit.jupiter.api.Test;
 @QuarkusTestResource(value = VaultTestResource.class, restrictToAnnotatedClass = true, initArgs = {
         @ResourceArg(name = "service", value = "workflow-service"),
         @ResourceArg(name = "transit-key", value = "medhook-workflow"),
-        @ResourceArg(name = "kv-secrets", value = "service-clients/workflow-service") })
+        @ResourceArg(name = "kv-secrets", value = "service-clients/workflow-service"),
+        @ResourceArg(name = "config.medhook.workflow.engine.lease", value = "2s") })
 class VaultTransitKeyTest {
 
     private static final String KEY = "medhook-workflow";
@@ -200,6 +204,42 @@ class VaultTransitKeyTest {
         given().get("/q/health/ready").then().statusCode(200);
         post(ws, editor, body("bearer", Map.of("token", secret("back")))).then().statusCode(201);
         assertEquals(1, count("select count(*) from credential where workspace_id = '" + ws + "'"));
+    }
+
+    @Test
+    void anExecutionWhoseKeyCannotBeOpenedIsNeitherRunNorFailedAndResumesWhenVaultIsBack() throws Throwable {
+        String ws = newWorkspace();
+        String editor = token(ws, "editor");
+        AtomicBoolean decryptDown = new AtomicBoolean(false);
+        // Transit decrypt answers as a sealed Vault while encrypt still works: the webhook stores the execution, the
+        // engine cannot open it
+        vault.route("POST", "transit/decrypt/{name}", r -> {
+            if (decryptDown.get()) {
+                throw new VaultError(503, "Vault is sealed");
+            }
+            return null;
+        });
+        try (HttpReceiver receiver = HttpReceiver.start("127.0.0.2")) {
+            JsonPath wf = create(ws, editor, httpWorkflow(receiver.url("/in")));
+            decryptDown.set(true);
+            int mark = vault.requests().size();
+            String exec = trigger(wf.getString("webhookUrl"), "{\"patient\":\"p-4\"}");
+            Thread.sleep(4000);
+            JsonPath during = given().auth().oauth2(token(ws, "viewer"))
+                    .get("/api/v1/workspaces/" + ws + "/executions/" + exec).then().statusCode(200).extract().jsonPath();
+            assertFalse(WorkflowTestSupport.TERMINAL.contains(during.getString("status")), during.prettify());
+            assertEquals(0, receiver.hits().size(), "nothing ran without its key");
+            long refused = vault.requests().subList(mark, vault.requests().size()).stream()
+                    .filter(c -> c.path().equals("transit/decrypt/" + KEY) && c.status() == 503).count();
+            assertTrue(refused >= 3, "tried with back-off, and again after the lease ran out: " + refused);
+
+            decryptDown.set(false);
+            assertEquals("succeeded", awaitTerminal(ws, editor, exec).getString("status"));
+            assertEquals(1, receiver.hits().size());
+            assertTrue(receiver.hits().get(0).body().contains("p-4"));
+        } finally {
+            decryptDown.set(false);
+        }
     }
 
     private static void assertProblem(Response r, String mustNotContain) {
