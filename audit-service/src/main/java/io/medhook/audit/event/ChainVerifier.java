@@ -65,7 +65,7 @@ public class ChainVerifier {
         long from = fromSeq == null ? anchor.seq() + 1 : fromSeq;
         if (anchor.seq() > 0) {
             Checkpoint cp = checkpoints.find(anchor.seq()).await().atMost(PAGE_TIMEOUT);
-            if (cp == null || !cp.hash().equals(anchor.hash()) || !CheckpointSigner.valid(cp, signer.publicKeyBase64())) {
+            if (cp == null || !cp.hash().equals(anchor.hash()) || !CheckpointSigner.valid(cp, signer.publicKeyBase64(cp.keyId()))) {
                 return VerifyReport.broken(0, anchor.seq(), null, VerifyReport.ANCHOR_UNSIGNED);
             }
         }

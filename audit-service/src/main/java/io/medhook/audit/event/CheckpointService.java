@@ -59,13 +59,12 @@ public class CheckpointService {
             if (existing != null) {
                 return Uni.createFrom().item(existing);
             }
-            Checkpoint c = signer.sign(seq, hash);
-            return repository.pool().preparedQuery("""
+            return signer.sign(seq, hash).chain(c -> repository.pool().preparedQuery("""
                     insert into checkpoint (seq, hash, created_at, key_id, signature) values ($1, $2, $3, $4, $5)
                     on conflict (seq) do nothing""")
                     .execute(Tuple.of(seq, hash, OffsetDateTime.parse(c.createdAt().replace("Z", "+00:00")),
                             c.keyId(), c.signature()))
-                    .chain(() -> find(seq));
+                    .chain(() -> find(seq)));
         });
     }
 

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Retention prunes a prefix of the chain, never a held workspace's events, anchors what is left with a signed
  * checkpoint so it still verifies (live and in an export), and records its run. Runs after every other class of this
- * module (junit-platform.properties orders classes by @Order): pruning changes where the shared chain starts.
+ * module (junit.quarkus.orderer.secondary-orderer in application.properties orders classes by @Order): pruning changes where the shared chain starts.
  */
 @QuarkusTest
 @QuarkusTestResource(AuditTestDatabase.class)

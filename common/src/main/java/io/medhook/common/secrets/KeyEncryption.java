@@ -14,4 +14,12 @@ public interface KeyEncryption {
 
     /** Unwraps a data key produced by {@link #wrap}; fails if the context differs or the ciphertext was altered. */
     Uni<byte[]> unwrap(String wrapped, String context);
+
+    /**
+     * Wraps the key inside {@code wrapped} again under the current KEK version (after a rotation). Vault Transit does
+     * this without the data key leaving Vault; the default unwraps and wraps.
+     */
+    default Uni<String> rewrap(String wrapped, String context) {
+        return unwrap(wrapped, context).chain(key -> wrap(key, context));
+    }
 }

@@ -1,6 +1,9 @@
 package io.medhook.common.secrets;
 
 import io.quarkus.arc.DefaultBean;
+import io.quarkus.vault.VaultKVSecretReactiveEngine;
+import io.quarkus.vault.VaultTransitSecretReactiveEngine;
+import jakarta.enterprise.inject.Instance;
 import io.smallrye.mutiny.Uni;
 import jakarta.inject.Singleton;
 import jakarta.enterprise.inject.Produces;
@@ -13,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -33,29 +37,77 @@ public class LocalFileSecrets implements KeyEncryption, SecretStore {
         this.dir = dir;
     }
 
-    /** Produces the local implementation unless another module (Vault) provides its own beans. */
+    /**
+     * Produces the implementation {@code medhook.secrets.provider} names: the local files, or Vault (Transit for the
+     * key-encryption key, KV v2 for named secrets). Beans a module declares itself (or a test alternative) win.
+     */
     @Singleton
     public static class Producer {
         @Produces
         @Singleton
         @jakarta.enterprise.inject.Typed(LocalFileSecrets.class)
         LocalFileSecrets local(SecretsConfig config) {
+            SecretsGuard.refuseLocalInProd(config);
             return new LocalFileSecrets(Path.of(config.localDir()));
         }
 
         @Produces
         @DefaultBean
         @Singleton
-        KeyEncryption keyEncryption(LocalFileSecrets local) {
-            return local;
+        KeyEncryption keyEncryption(SecretsConfig config, Instance<LocalFileSecrets> local,
+                Instance<VaultTransitSecretReactiveEngine> transit) {
+            if (SecretsGuard.vault(config)) {
+                SecretsConfig.Vault v = config.vault();
+                String key = v.transitKey().orElseThrow(() -> new IllegalStateException(
+                        "medhook.secrets.provider=vault needs medhook.secrets.vault.transit-key"));
+                return new VaultTransitKeyEncryption(transit.get(), key, v.timeout(), v.retryAttempts(),
+                        v.retryBackoff());
+            }
+            if (SecretsGuard.none(config)) {
+                return new KeyEncryption() {
+                    @Override
+                    public Uni<String> wrap(byte[] dataKey, String context) {
+                        return Uni.createFrom().failure(noSecrets());
+                    }
+
+                    @Override
+                    public Uni<byte[]> unwrap(String wrapped, String context) {
+                        return Uni.createFrom().failure(noSecrets());
+                    }
+                };
+            }
+            return local.get();
         }
 
         @Produces
         @DefaultBean
         @Singleton
-        SecretStore secretStore(LocalFileSecrets local) {
-            return local;
+        SecretStore secretStore(SecretsConfig config, Instance<LocalFileSecrets> local,
+                Instance<VaultKVSecretReactiveEngine> kv) {
+            if (SecretsGuard.vault(config)) {
+                SecretsConfig.Vault v = config.vault();
+                return new VaultKvSecretStore(kv.get(), v.kvPrefix(), v.kvSecrets().orElse(List.of()),
+                        v.timeout());
+            }
+            if (SecretsGuard.none(config)) {
+                return new SecretStore() {
+                    @Override
+                    public Optional<String> find(String name) {
+                        throw noSecrets();
+                    }
+
+                    @Override
+                    public String getOrCreate(String name, Supplier<String> generator) {
+                        throw noSecrets();
+                    }
+                };
+            }
+            return local.get();
         }
+    }
+
+    static IllegalStateException noSecrets() {
+        return new IllegalStateException("this service is configured without secrets (medhook.secrets.provider=none)");
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.medhook.common.security;
 import io.medhook.common.secrets.SecretStore;
 import io.quarkus.arc.DefaultBean;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.mutiny.core.MultiMap;
 import io.vertx.mutiny.core.Vertx;
@@ -44,6 +45,16 @@ public class HttpServiceTokens implements ServiceTokens {
         client.close();
     }
 
+    /**
+     * The client secret, read from the secrets interface for each token request (a few per token lifetime) on a worker
+     * thread, since a Vault-backed store blocks; a secret rotated in Vault is used from the next request on. A failure
+     * (Vault away) fails this token request only.
+     */
+    private Uni<String> clientSecret(String clientId) {
+        return Uni.createFrom().item(() -> secrets.getOrCreate(secretName(clientId), HttpServiceTokens::newSecret))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
     /** Secret name under which a service client's secret is kept. */
     public static String secretName(String clientId) {
         return "service-clients/" + clientId;
@@ -69,15 +80,14 @@ public class HttpServiceTokens implements ServiceTokens {
     private Uni<Cached> fetch(String audience) {
         String clientId = config.clientId()
                 .orElseThrow(() -> new IllegalStateException("medhook.security.client-id is not configured"));
-        String secret = secrets.getOrCreate(secretName(clientId), HttpServiceTokens::newSecret);
-        String basic = Base64.getEncoder().encodeToString((clientId + ":" + secret).getBytes());
         MultiMap form = MultiMap.caseInsensitiveMultiMap()
                 .add("grant_type", "client_credentials")
                 .add("audience", audience);
-        return client.postAbs(config.authUrl() + "/oauth2/token")
-                .putHeader("Authorization", "Basic " + basic)
+        return clientSecret(clientId).chain(secret -> client.postAbs(config.authUrl() + "/oauth2/token")
+                .putHeader("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString((clientId + ":" + secret).getBytes()))
                 .timeout(10_000)
-                .sendForm(form)
+                .sendForm(form))
                 .map(resp -> {
                     if (resp.statusCode() != 200) {
                         throw new IllegalStateException("token endpoint answered " + resp.statusCode());

@@ -44,8 +44,9 @@ public class CredentialCrypto {
 
     /** Wraps an existing data key again under the current key-encryption key (rotation). */
     Uni<String> rewrap(UUID workspaceId, UUID credentialId, String wrapped) {
-        return openKey(workspaceId, credentialId, wrapped)
-                .chain(key -> kek.wrap(key, keyContext(workspaceId, credentialId)));
+        return Uni.createFrom().deferred(() -> kek.rewrap(wrapped, keyContext(workspaceId, credentialId)))
+                .onFailure(Aead.CryptoException.class).transform(e -> unreadable(credentialId, e))
+                .onFailure(IllegalArgumentException.class).transform(e -> unreadable(credentialId, e));
     }
 
     static byte[] seal(byte[] key, UUID workspaceId, UUID credentialId, byte[] secretsJson) {

@@ -49,7 +49,8 @@ public class CredentialKeyResource {
         AuditContext audit = AuditContext.of(identity, rc);
         return rewrap.rewrapAll().call(r -> Panache.withTransaction(() -> Panache.getSession()
                 .chain(s -> HibernateAuditOutbox.append(s, AuditEvent.of(audit, "credential.keys.rewrap",
-                        "credential-keys", "all", null, r.failed().isEmpty() ? AuditEvent.Outcome.success
+                        "credential-keys", "all", null, r.failed().isEmpty() && r.executions().failed().isEmpty()
+                                && r.workflows().failed().isEmpty() ? AuditEvent.Outcome.success
                                 : AuditEvent.Outcome.failure, Map.of("after", counts(r)))))));
     }
 
@@ -61,6 +62,8 @@ public class CredentialKeyResource {
         m.put("alreadyCurrent", r.alreadyCurrent());
         m.put("changedMeanwhile", r.changedMeanwhile());
         m.put("failed", r.failed());
+        m.put("executions", Map.of("rewrapped", r.executions().rewrapped(), "failed", r.executions().failed().size()));
+        m.put("workflows", Map.of("rewrapped", r.workflows().rewrapped(), "failed", r.workflows().failed().size()));
         return m;
     }
 }

@@ -13,7 +13,17 @@ import java.util.List;
  * @param changedMeanwhile credentials updated while the job ran (their new key is wrapped by the current key already)
  * @param failed ids of credentials whose data key could not be unwrapped (their KEK version is gone, or the row was
  *        altered); they are left as they were
+ * @param executions the same for execution payload data keys
+ * @param workflows the same for workflow (webhook token) data keys
  */
 public record RewrapReport(String currentKey, int scanned, int rewrapped, int alreadyCurrent, int changedMeanwhile,
-        List<String> failed) {
+        List<String> failed, Table executions, Table workflows) {
+
+    /**
+     * The same counts for the data keys of another table: execution payloads ({@code execution.data_key_wrapped},
+     * context {@code execution/<ws>/<id>}) and workflow webhook tokens ({@code workflow.data_key_wrapped}). Rows
+     * whose payloads were discarded or purged have no data key and are not scanned.
+     */
+    public record Table(int scanned, int rewrapped, int alreadyCurrent, int changedMeanwhile, List<String> failed) {
+    }
 }

@@ -54,7 +54,8 @@ public class PayloadCrypto {
         return "step:" + nodeId + ":error";
     }
 
-    private static String context(UUID workspaceId, UUID executionId) {
+    /** The Transit context (KEK associated data) of an execution's data key. */
+    public static String context(UUID workspaceId, UUID executionId) {
         return "execution/" + workspaceId + "/" + executionId;
     }
 

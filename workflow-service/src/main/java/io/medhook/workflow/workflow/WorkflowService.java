@@ -447,7 +447,7 @@ public class WorkflowService {
                 w.createdAt, w.updatedAt);
     }
 
-    static String keyContext(UUID workspaceId, UUID workflowId) {
+    public static String keyContext(UUID workspaceId, UUID workflowId) {
         return "workflow/" + workspaceId + "/" + workflowId;
     }
 
