@@ -26,25 +26,35 @@ DB_PREFIX=${MEDHOOK_DB_PREFIX:-medhook_}   # databases and group roles <prefix>a
 DB_CREDS_TTL=${MEDHOOK_DB_CREDS_TTL:-1h}
 DB_CREDS_MAX_TTL=${MEDHOOK_DB_CREDS_MAX_TTL:-24h}
 
-# service             policy            database         database roles: name=group role the login joins
+# service             policy            database (dynamic logins: role=group role the login joins; "-": none)
 SERVICES=(
   "auth-service       medhook-auth      ${DB_PREFIX}auth     auth-service=${DB_PREFIX}auth"
   "workflow-service   medhook-workflow  ${DB_PREFIX}workflow workflow-service=${DB_PREFIX}workflow"
-  "audit-service      medhook-audit     ${DB_PREFIX}audit    audit-service=${DB_PREFIX}audit audit-writer=${DB_PREFIX}audit_writer audit-retention=${DB_PREFIX}audit_retention"
+  "audit-service      medhook-audit     ${DB_PREFIX}audit    -"
+)
+# audit-service's three logins have fixed names (its migrations grant the writer and retention roles their narrow
+# rights, and readiness checks them), so they are not dynamic: their passwords live in KV, field "password", written
+# here from the environment when given (the same values postgres/roles.sql sets in PostgreSQL).
+#   KV path under medhook/        environment variable
+AUDIT_LOGINS=(
+  "database/audit-owner          MEDHOOK_AUDIT_DB_OWNER_PASSWORD"
+  "database/audit-writer         MEDHOOK_AUDIT_DB_WRITER_PASSWORD"
+  "database/audit-retention      MEDHOOK_AUDIT_DB_RETENTION_PASSWORD"
 )
 # Transit key          type           derived
 TRANSIT_KEYS=(
   "medhook-auth        aes256-gcm96   true"
   "medhook-workflow    aes256-gcm96   true"
-  "medhook-audit       ecdsa-p256     false"
+  "medhook-audit-checkpoints ed25519 false"
 )
-# KV v2 secrets under <kv-mount>/medhook/ that the bootstrap generates when absent (field "value"):
-#   name                              generator
+# KV v2 secrets under <kv-mount>/medhook/ that the bootstrap generates when absent:
+#   name                              field                                 generator
 GENERATED_SECRETS=(
-  "service-clients/auth-service      urlsafe32"
-  "service-clients/workflow-service  urlsafe32"
-  "service-clients/audit-service     urlsafe32"
-  "oidc/flow-key                     base64-32"
+  "service-clients/auth-service      value                                 urlsafe32"
+  "service-clients/workflow-service  value                                 urlsafe32"
+  "service-clients/audit-service     value                                 urlsafe32"
+  "oidc/flow-key                     value                                 base64-32"
+  "config/auth-service               medhook.auth.bootstrap.admin-password urlsafe32"
 )
 
 log() { printf 'vault-config: %s\n' "$*" >&2; }
@@ -178,8 +188,9 @@ generate() {
   esac
 }
 for row in "${GENERATED_SECRETS[@]}"; do
-  read -r name gen <<<"$row"
-  vault POST "$KV_MOUNT/data/medhook/$name" "$(jq -nc --arg v "$(generate "$gen")" '{options:{cas:0}, data:{value:$v}}')"
+  read -r name field gen <<<"$row"
+  vault POST "$KV_MOUNT/data/medhook/$name" "$(jq -nc --arg f "$field" --arg v "$(generate "$gen")" \
+    '{options:{cas:0}, data:{($f):$v}}')"
   out=$(cat "$BODY")
   if [[ "$STATUS" =~ ^2 ]]; then
     log "secret medhook/$name generated"
@@ -190,12 +201,31 @@ for row in "${GENERATED_SECRETS[@]}"; do
   fi
 done
 
+# --- 6b. audit-service's login passwords, from the environment (never generated here: PostgreSQL must have the same) -
+for row in "${AUDIT_LOGINS[@]}"; do
+  read -r name var <<<"$row"
+  value=${!var:-}
+  if [[ -z "$value" ]]; then
+    vault GET "$KV_MOUNT/data/medhook/$name"
+    if [[ "$STATUS" == 200 ]]; then log "secret medhook/$name exists, kept"; else log "warning: $var not set and medhook/$name absent: audit-service will not start until it is written"; fi
+    continue
+  fi
+  vault GET "$KV_MOUNT/data/medhook/$name"
+  if [[ "$STATUS" == 200 ]] && [[ "$(jq -r '.data.data.password // empty' "$BODY")" == "$value" ]]; then
+    log "secret medhook/$name up to date"
+  else
+    vault_ok POST "$KV_MOUNT/data/medhook/$name" "$(jq -nc --arg v "$value" '{data:{password:$v}}')"
+    log "secret medhook/$name written"
+  fi
+done
+
 # --- 7. database engine: one connection and the dynamic-credential roles per service --------------------------------
 if [[ -n "$DB_HOST" ]]; then
   : "${MEDHOOK_DB_ADMIN_USER:?set MEDHOOK_DB_ADMIN_USER: the login Vault uses to create and drop service logins}"
   : "${MEDHOOK_DB_ADMIN_PASSWORD:?set MEDHOOK_DB_ADMIN_PASSWORD}"
   for row in "${SERVICES[@]}"; do
     read -r service _ database roles <<<"$row"
+    [[ "$roles" == - ]] && continue
     allowed=()
     for pair in $roles; do allowed+=("${pair%%=*}"); done
     vault_ok POST "$DB_MOUNT/config/$database" "$(jq -nc \
@@ -221,7 +251,7 @@ if [[ -n "$DB_HOST" ]]; then
     done
   done
 else
-  log "MEDHOOK_DB_HOST not set: database engine skipped (services then read their database password from KV)"
+  log "warning: MEDHOOK_DB_HOST not set: database engine skipped; auth-service and workflow-service get their logins from it (database/creds/<service>)"
 fi
 
 log "done"

@@ -1,14 +1,15 @@
 # audit-service (Kubernetes auth role audit-service, service account audit-service).
 # Kept equal to what audit-service's application.properties names (medhook.secrets.vault.*, the Vault credentials
 # providers); vault-config's PolicyMatchesCodeTest fails when the two differ in either direction.
-# Token self-renewal and lease renewal come from Vault's built-in "default" policy.
+# Token self-renewal comes from Vault's built-in "default" policy.
 
-# Checkpoints of the hash chain are signed inside Vault with this ecdsa-p256 key; the private key never leaves it.
-path "transit/sign/medhook-audit" {
+# Checkpoints of the hash chain are signed inside Vault with this ed25519 key; the private key never leaves it. The
+# public keys (every version) are read to publish them for offline verification of exports.
+path "transit/sign/medhook-audit-checkpoints" {
   capabilities = ["update"]
 }
-path "transit/verify/medhook-audit" {
-  capabilities = ["update"]
+path "transit/keys/medhook-audit-checkpoints" {
+  capabilities = ["read"]
 }
 
 # Its own client secret for client-credentials tokens at auth-service.
@@ -16,13 +17,13 @@ path "secret/data/medhook/service-clients/audit-service" {
   capabilities = ["read"]
 }
 
-# Its three PostgreSQL logins: the owner (migrations at start), the append-only writer and the retention pruner.
-path "database/creds/audit-service" {
+# The passwords of its three fixed PostgreSQL logins: owner (migrations at start), append-only writer, pruner.
+path "secret/data/medhook/database/audit-owner" {
   capabilities = ["read"]
 }
-path "database/creds/audit-writer" {
+path "secret/data/medhook/database/audit-writer" {
   capabilities = ["read"]
 }
-path "database/creds/audit-retention" {
+path "secret/data/medhook/database/audit-retention" {
   capabilities = ["read"]
 }

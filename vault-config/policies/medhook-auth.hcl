@@ -3,14 +3,12 @@
 # provider); vault-config's PolicyMatchesCodeTest fails when the two differ in either direction.
 # Token self-renewal and lease renewal come from Vault's built-in "default" policy.
 
-# The JWT signing keys are stored in auth-service's database wrapped under this derived aes256-gcm96 key.
+# The JWT signing keys are stored in auth-service's database, their data keys wrapped under this derived
+# aes256-gcm96 key (JWTs are signed in-process; see auth-service's README).
 path "transit/encrypt/medhook-auth" {
   capabilities = ["update"]
 }
 path "transit/decrypt/medhook-auth" {
-  capabilities = ["update"]
-}
-path "transit/rewrap/medhook-auth" {
   capabilities = ["update"]
 }
 
@@ -28,6 +26,11 @@ path "secret/data/medhook/service-clients/audit-service" {
 
 # OIDC: the login-flow cookie key and each provider's client secret (oidc/<provider>/client-secret).
 path "secret/data/medhook/oidc/*" {
+  capabilities = ["read"]
+}
+
+# Configuration source (quarkus.vault.secret-config-kv-path): the bootstrap admin's password.
+path "secret/data/medhook/config/auth-service" {
   capabilities = ["read"]
 }
 

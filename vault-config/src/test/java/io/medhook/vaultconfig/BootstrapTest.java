@@ -52,6 +52,8 @@ class BootstrapTest {
     static final HttpClient HTTP = HttpClient.newHttpClient();
     static final String PREFIX = "vcfg" + suffix() + "_";
     static final String VAULT_DB_PASSWORD = "pw-" + suffix() + suffix();
+    static final Map<String, String> AUDIT_PASSWORDS = Map.of("owner", "ao-" + suffix() + suffix(),
+            "writer", "aw-" + suffix() + suffix(), "retention", "ar-" + suffix() + suffix());
 
     static VaultDouble vault;
     static VaultSys sys;
@@ -67,8 +69,11 @@ class BootstrapTest {
         pg = LocalPostgres.resolveForTests(System.getenv());
         vault = VaultDouble.start();
         sys = VaultSys.install(vault);
-        psql("-v", "db_prefix=" + PREFIX, "-v", "vault_password=" + VAULT_DB_PASSWORD, "-f",
-                CONFIG.resolve("postgres/roles.sql").toString());
+        psql("-v", "db_prefix=" + PREFIX, "-v", "vault_password=" + VAULT_DB_PASSWORD,
+                "-v", "audit_owner_password=" + AUDIT_PASSWORDS.get("owner"),
+                "-v", "audit_writer_password=" + AUDIT_PASSWORDS.get("writer"),
+                "-v", "audit_retention_password=" + AUDIT_PASSWORDS.get("retention"),
+                "-f", CONFIG.resolve("postgres/roles.sql").toString());
         first = bootstrap(Map.of());
         secretsAfterFirst = kvValues();
     }
@@ -120,25 +125,29 @@ class BootstrapTest {
 
         assertTransitKey("medhook-workflow", "aes256-gcm96", true);
         assertTransitKey("medhook-auth", "aes256-gcm96", true);
-        assertTransitKey("medhook-audit", "ecdsa-p256", false);
+        assertTransitKey("medhook-audit-checkpoints", "ed25519", false);
 
         assertEquals(Set.of("service-clients/auth-service", "service-clients/workflow-service",
-                "service-clients/audit-service", "oidc/flow-key"), secretsAfterFirst.keySet());
+                "service-clients/audit-service", "oidc/flow-key", "config/auth-service"), secretsAfterFirst.keySet());
         assertTrue(secretsAfterFirst.get("service-clients/workflow-service").matches("[A-Za-z0-9_-]{43}"));
         assertEquals(32, java.util.Base64.getDecoder().decode(secretsAfterFirst.get("oidc/flow-key")).length);
         assertNotEquals(secretsAfterFirst.get("service-clients/auth-service"),
                 secretsAfterFirst.get("service-clients/workflow-service"));
 
-        assertEquals(Set.of(PREFIX + "auth", PREFIX + "workflow", PREFIX + "audit"), sys.databaseConfigs().keySet());
-        assertEquals(Set.of("auth-service", "workflow-service", "audit-service", "audit-writer", "audit-retention"),
-                sys.databaseRoles().keySet());
+        assertEquals(Set.of(PREFIX + "auth", PREFIX + "workflow"), sys.databaseConfigs().keySet());
+        assertEquals(Set.of("auth-service", "workflow-service"), sys.databaseRoles().keySet());
+        for (String login : List.of("owner", "writer", "retention")) {
+            assertEquals(AUDIT_PASSWORDS.get(login), get("secret/data/medhook/database/audit-" + login,
+                    vault.rootToken()).path("data").path("data").path("password").asText());
+        }
         assertFalse(sys.databaseConfigs().get(PREFIX + "workflow").has("password"));
     }
 
     @Test
     @Order(2)
     void printsNoSecret() {
-        for (String secret : secretsAfterFirst.values()) {
+        for (String secret : java.util.stream.Stream.concat(secretsAfterFirst.values().stream(),
+                AUDIT_PASSWORDS.values().stream()).toList()) {
             assertFalse(first.output().contains(secret), "a generated secret appeared in the output");
         }
         assertFalse(first.output().contains(VAULT_DB_PASSWORD));
@@ -156,6 +165,8 @@ class BootstrapTest {
             assertEquals(1, get("secret/metadata/medhook/" + name, vault.rootToken()).path("data")
                     .path("current_version").asInt(), name + " was written once");
         }
+        assertEquals(1, get("secret/metadata/medhook/database/audit-writer", vault.rootToken()).path("data")
+                .path("current_version").asInt(), "an unchanged password is not written again");
         assertEquals(before, get("transit/keys/medhook-workflow", vault.rootToken()).path("data")
                 .path("latest_version").asInt());
         assertTrue(again.output().contains("exists, kept"), again.output());
@@ -223,15 +234,17 @@ class BootstrapTest {
                     assertEquals(PREFIX + "workflow", rs.getString(3), "the table belongs to the group");
                 }
             }
-            // the writer login of audit-service cannot even connect as anything but its narrow group
+            // audit-service's writer: a fixed login whose password it reads from KV, acting as nothing else
             String audit = login("audit-service", "audit-service");
-            var writer = get("database/creds/audit-writer", audit);
-            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(PREFIX + "audit"),
-                    writer.path("data").path("username").asText(), writer.path("data").path("password").asText());
+            String pw = get("secret/data/medhook/database/audit-writer", audit).path("data").path("data")
+                    .path("password").asText();
+            try (Connection c = DriverManager.getConnection(pg.jdbcUrl(PREFIX + "audit"), PREFIX + "audit_writer", pw);
                     Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select current_user")) {
                 rs.next();
                 assertEquals(PREFIX + "audit_writer", rs.getString(1));
             }
+            assertEquals(403, status("GET", "secret/data/medhook/database/audit-writer", token),
+                    "workflow-service cannot read audit-service's database password");
             // the lease ends: Vault drops the login, the table stays with the group
             var revoke = post("sys/leases/revoke", vault.rootToken(),
                     "{\"lease_id\":\"" + creds.path("lease_id").asText() + "\"}");
@@ -302,6 +315,9 @@ class BootstrapTest {
         env.put("MEDHOOK_DB_PREFIX", PREFIX);
         env.put("MEDHOOK_DB_ADMIN_USER", PREFIX + "vault");
         env.put("MEDHOOK_DB_ADMIN_PASSWORD", VAULT_DB_PASSWORD);
+        env.put("MEDHOOK_AUDIT_DB_OWNER_PASSWORD", AUDIT_PASSWORDS.get("owner"));
+        env.put("MEDHOOK_AUDIT_DB_WRITER_PASSWORD", AUDIT_PASSWORDS.get("writer"));
+        env.put("MEDHOOK_AUDIT_DB_RETENTION_PASSWORD", AUDIT_PASSWORDS.get("retention"));
         env.putAll(override);
         pb.redirectErrorStream(true);
         Process p = pb.start();
@@ -327,10 +343,12 @@ class BootstrapTest {
     static Map<String, String> kvValues() throws Exception {
         Map<String, String> values = new HashMap<>();
         for (String name : List.of("service-clients/auth-service", "service-clients/workflow-service",
-                "service-clients/audit-service", "oidc/flow-key")) {
+                "service-clients/audit-service", "oidc/flow-key", "config/auth-service")) {
             JsonNode n = get("secret/data/medhook/" + name, vault.rootToken());
             if (n.has("data")) {
-                values.put(name, n.path("data").path("data").path("value").asText());
+                JsonNode fields = n.path("data").path("data");
+                values.put(name, fields.has("value") ? fields.get("value").asText()
+                        : fields.path("medhook.auth.bootstrap.admin-password").asText());
             }
         }
         return values;

@@ -30,9 +30,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * operation named in its {@code application.properties} is allowed, and the policy allows nothing else. The rules that
  * turn configuration into Vault paths are the ones quarkus-vault and MedHook's secrets implementation follow:
  * <ul>
- * <li>{@code medhook.secrets.vault.transit-key=K}: {@code update} on {@code <transit>/encrypt/K}, {@code decrypt/K},
- * {@code rewrap/K} (the data-key wrapping of {@code KeyEncryption});</li>
- * <li>{@code medhook.secrets.vault.signing-key=S}: {@code update} on {@code <transit>/sign/S} and {@code verify/S};</li>
+ * <li>{@code medhook.secrets.vault.transit-key=K}: {@code update} on {@code <transit>/encrypt/K} and
+ * {@code decrypt/K} (the data-key wrapping of {@code KeyEncryption}), and on {@code rewrap/K} when the service's code
+ * calls {@code rewrap(} (its re-wrap job after a key rotation);</li>
+ * <li>{@code medhook.secrets.vault.signing-key=S}: {@code update} on {@code <transit>/sign/S} and {@code read} on
+ * {@code <transit>/keys/S} (the public keys it publishes);</li>
  * <li>{@code medhook.secrets.vault.kv-secrets=a,b}: {@code read} on {@code <kv-mount>/data/<kv-prefix>/a} …
  * (an entry ending in {@code /*} is a glob, as in the policy);</li>
  * <li>{@code quarkus.vault.secret-config-kv-path=p}: {@code read} on {@code <kv-mount>/data/p};</li>
@@ -48,7 +50,7 @@ class PolicyMatchesCodeTest {
     @ParameterizedTest
     @ValueSource(strings = {"auth-service", "workflow-service", "audit-service"})
     void policyGrantsExactlyWhatTheServiceUses(String service) throws IOException {
-        Map<String, Set<String>> used = used(prodConfig(service));
+        Map<String, Set<String>> used = used(prodConfig(service), callsRewrap(service));
         Map<String, Set<String>> granted = granted(service);
         assertFalse(used.isEmpty(), service + " names no Vault path at all");
         assertEquals(new TreeMap<>(used), new TreeMap<>(granted),
@@ -58,7 +60,7 @@ class PolicyMatchesCodeTest {
 
     @Test
     void sandboxServiceNeedsNoVaultAccess() throws IOException {
-        assertTrue(used(prodConfig("sandbox-service")).isEmpty(), "sandbox-service must not reach Vault");
+        assertTrue(used(prodConfig("sandbox-service"), false).isEmpty(), "sandbox-service must not reach Vault");
         assertFalse(Files.exists(BootstrapTest.CONFIG.resolve("policies/medhook-sandbox.hcl")));
     }
 
@@ -97,7 +99,9 @@ class PolicyMatchesCodeTest {
         String extra = Files.readString(BootstrapTest.CONFIG.resolve("policies/medhook-workflow.hcl"))
                 + "\npath \"transit/keys/medhook-workflow/rotate\" { capabilities = [\"update\"] }\n";
         Map<String, Set<String>> granted = rules(HclPolicy.parse(extra));
-        assertFalse(granted.equals(used(prodConfig("workflow-service"))));
+        assertFalse(granted.equals(used(prodConfig("workflow-service"), true)));
+        assertEquals(granted("workflow-service"), used(prodConfig("workflow-service"), callsRewrap("workflow-service")),
+                "without the extra rule the policy matches");
     }
 
     @Test
@@ -129,7 +133,20 @@ class PolicyMatchesCodeTest {
 
     // --- configuration → required grants -------------------------------------------------------------------------
 
-    static Map<String, Set<String>> used(Properties p) {
+    /** Whether the service's main code calls {@code rewrap(} (on its {@code KeyEncryption}). */
+    static boolean callsRewrap(String service) throws IOException {
+        try (var files = Files.walk(ROOT.resolve(service + "/src/main/java"))) {
+            return files.filter(f -> f.toString().endsWith(".java")).anyMatch(f -> {
+                try {
+                    return Files.readString(f).contains(".rewrap(");
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        }
+    }
+
+    static Map<String, Set<String>> used(Properties p, boolean rewrap) {
         Map<String, Set<String>> need = new TreeMap<>();
         String transit = value(p, "quarkus.vault.transit-secret-engine-mount-path").orElse("transit");
         String kvMount = value(p, "medhook.secrets.vault.kv-mount").orElse("secret");
@@ -140,13 +157,15 @@ class PolicyMatchesCodeTest {
             return need;
         }
         value(p, "medhook.secrets.vault.transit-key").ifPresent(k -> {
-            for (String op : List.of("encrypt", "decrypt", "rewrap")) {
-                need.put(transit + "/" + op + "/" + k, Set.of("update"));
+            need.put(transit + "/encrypt/" + k, Set.of("update"));
+            need.put(transit + "/decrypt/" + k, Set.of("update"));
+            if (rewrap) {
+                need.put(transit + "/rewrap/" + k, Set.of("update"));
             }
         });
         value(p, "medhook.secrets.vault.signing-key").ifPresent(k -> {
             need.put(transit + "/sign/" + k, Set.of("update"));
-            need.put(transit + "/verify/" + k, Set.of("update"));
+            need.put(transit + "/keys/" + k, Set.of("read"));
         });
         for (String name : list(value(p, "medhook.secrets.vault.kv-secrets"))) {
             need.put(kvMount + "/data/" + (kvPrefix.isEmpty() ? "" : kvPrefix + "/") + name, Set.of("read"));
