@@ -15,7 +15,10 @@ import java.util.Set;
 /**
  * Runs the application under test against a {@link VaultDouble} the way production runs against Vault: quarkus-vault
  * logs in with Kubernetes auth (role = the service name, a service-account token file the double signed), the secrets
- * provider is {@code vault}, Transit keys and KV secrets exist as vault-config's bootstrap would create them.
+ * provider is {@code vault}, Transit keys and KV secrets exist as vault-config's bootstrap would create them, and the
+ * token carries the service's real policy ({@code vault-config/policies/medhook-<service>.hcl}, plus Vault's
+ * {@code default}), which the double enforces ({@link HclPolicy}): every Vault call the service makes in the test must
+ * be allowed by the policy it will have in production.
  *
  * <p>Arguments ({@code @ResourceArg}): {@code service} (the role and service-account name, required),
  * {@code transit-key} (an {@code aes256-gcm96} key created with {@code derived=true}), {@code signing-key} (an
@@ -42,8 +45,20 @@ public class VaultTestResource implements QuarkusTestResourceLifecycleManager {
             throw new IllegalStateException("VaultTestResource needs the argument service");
         }
         vault = VaultDouble.start();
+        String policy = "medhook-" + service.replace("-service", "");
         vault.kubernetes().role(service, new VaultKubernetes.Role(Set.of(service), Set.of("medhook"),
-                List.of("medhook-" + service.replace("-service", "")), Duration.ofHours(1)));
+                List.of(policy, "default"), Duration.ofHours(1)));
+        // the service's real policy from vault-config, enforced: a Vault call the policy does not allow is a 403
+        Path policyFile = Path.of("").toAbsolutePath().resolveSibling("vault-config").resolve("policies")
+                .resolve(policy + ".hcl");
+        if (!Files.isRegularFile(policyFile)) {
+            throw new IllegalStateException("no Vault policy for " + service + " at " + policyFile);
+        }
+        try {
+            vault.acl(HclPolicy.acl(Map.of(policy, HclPolicy.parse(Files.readString(policyFile)))));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot read " + policyFile, e);
+        }
         String transitKey = args.get("transit-key");
         if (transitKey != null) {
             vault.transit().createKey(transitKey, "aes256-gcm96", true);

@@ -63,6 +63,10 @@ class VaultTransitKeyTest {
 
     VaultDouble vault;
 
+    /** The management interface (quarkus.management.enabled): readiness lives there, not on the API port. */
+    @io.quarkus.test.common.http.TestHTTPResource(value = "", management = true)
+    java.net.URL management;
+
     @Inject
     CredentialVault credentials;
 
@@ -166,7 +170,7 @@ class VaultTransitKeyTest {
         }
         String webhook = wf.getString("webhookUrl");
         String webhookPath = webhook.substring(webhook.indexOf("/api/v1/webhooks/"));
-        given().get("/q/health/ready").then().statusCode(200);
+        given().get(management + "health/ready").then().statusCode(200);
 
         vault.unreachable();
         try {
@@ -179,13 +183,13 @@ class VaultTransitKeyTest {
                     "nothing stored");
             assertEquals(0, count("select count(*) from execution where workspace_id = '" + ws + "'"),
                     "nothing stored");
-            Response ready = given().get("/q/health/ready");
+            Response ready = given().get(management + "health/ready");
             assertEquals(503, ready.statusCode());
             assertTrue(ready.asString().contains("Vault is unreachable"), ready.asString());
         } finally {
             vault.reachable();
         }
-        given().get("/q/health/ready").then().statusCode(200);
+        given().get(management + "health/ready").then().statusCode(200);
 
         // Transit encrypt failing as a sealed Vault does: three attempts with back-off, then 503, nothing stored
         AtomicBoolean encryptDown = new AtomicBoolean(true);
@@ -207,14 +211,14 @@ class VaultTransitKeyTest {
         }
         vault.seal();
         try {
-            Response ready = given().get("/q/health/ready");
+            Response ready = given().get(management + "health/ready");
             assertEquals(503, ready.statusCode());
             assertTrue(ready.asString().contains("Vault is sealed"), ready.asString());
             assertProblem(post(ws, editor, body("bearer", Map.of("token", secret("sealed")))), null);
         } finally {
             vault.unseal();
         }
-        given().get("/q/health/ready").then().statusCode(200);
+        given().get(management + "health/ready").then().statusCode(200);
         post(ws, editor, body("bearer", Map.of("token", secret("back")))).then().statusCode(201);
         assertEquals(1, count("select count(*) from credential where workspace_id = '" + ws + "'"));
     }
