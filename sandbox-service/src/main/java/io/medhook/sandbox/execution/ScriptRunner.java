@@ -413,18 +413,26 @@ public class ScriptRunner {
      * Heap pressure: after a full collection that left more than the configured share of the heap in use, the running
      * execution with the largest memory estimate is stopped, one per collection. After a young collection over that
      * share a full one is requested first, since the old generation may still count garbage; only when a young
-     * collection leaves the heap half-way between that share and full is the execution stopped at once. Runs on the
-     * JVM's notification thread, so the collection and the cancellation are handed off.
+     * collection leaves the heap half-way between that share and full is the execution stopped at once. While runs
+     * stopped by a limit are still unwinding (their memory not yet released), only a full collection that leaves the
+     * heap in that emergency band stops a live run. Runs on the JVM's notification thread, so the collection and the
+     * cancellation are handed off.
      */
     private void relieve(GcPoint gc) {
         if (gc.usedAfter() <= pressureBytes) {
             return;
         }
+        // runs a limit already stopped still hold their memory until GraalJS has unwound them; while any does, the heap
+        // in use says more about them than about the live runs, so a live run is stopped only in the emergency band
+        // after a full collection (a benign run that holds the most must not pay for a bomb that is on its way out)
+        boolean unwinding = running.stream().anyMatch(r -> r.state.get() != RUNNING && r.state.get() != DONE);
         if (!gc.full()) {
             heap.requestCollection(limits.forcedGcInterval().toNanos(), cancellations);
-            if (gc.usedAfter() <= emergencyBytes) {
+            if (gc.usedAfter() <= emergencyBytes || unwinding) {
                 return;
             }
+        } else if (unwinding && gc.usedAfter() <= emergencyBytes) {
+            return;
         }
         // the run that holds the most by its estimate; when every estimate is small (estimates can be too low after
         // memory of earlier runs was freed, see MemoryMeter), the run that allocated the most since it began, if that
