@@ -184,6 +184,15 @@ public interface WorkflowConfig {
         Duration lease();
 
         /**
+         * How long a stopping replica waits for the executions it runs to end (or park at a wait) before it stops
+         * them and hands their leases back, so another replica claims them at once and resumes them at their first
+         * unfinished step. It runs after Quarkus's own graceful shutdown ({@code quarkus.shutdown.timeout}, the HTTP
+         * requests in flight), so the preStop pause, that phase and this wait must end before the pod is killed.
+         */
+        @WithDefault("20s")
+        Duration drainTimeout();
+
+        /**
          * How deep sub-workflow calls may nest (a workflow started by a {@code subworkflow} node is at depth 1, one
          * it calls at depth 2, …); checked on save along the chain of saved definitions and again at run time.
          */
