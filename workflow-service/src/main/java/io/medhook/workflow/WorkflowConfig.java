@@ -55,6 +55,14 @@ public interface WorkflowConfig {
         Duration lease();
 
         /**
+         * How long a stopping replica waits for the sends it has in flight to be answered and recorded before it stops
+         * them and hands their leases back, so another replica sends them again at once (same {@code webhook-id}).
+         * Runs after the execution engine's {@code drain-timeout} (both on shutdown, one after the other).
+         */
+        @WithDefault("10s")
+        Duration drainTimeout();
+
+        /**
          * Delays before each attempt, the first one included (like Svix: immediately, 5 s, 5 min, 30 min, 2 h, 5 h,
          * 10 h, 10 h); an endpoint may set its own. After the last one fails the delivery is {@code failed}.
          */
@@ -182,6 +190,15 @@ public interface WorkflowConfig {
         /** How long a claimed execution stays leased without renewal before another replica may resume it. */
         @WithDefault("30s")
         Duration lease();
+
+        /**
+         * How long a stopping replica waits for the executions it runs to end (or park at a wait) before it stops
+         * them and hands their leases back, so another replica claims them at once and resumes them at their first
+         * unfinished step. It runs after Quarkus's own graceful shutdown ({@code quarkus.shutdown.timeout}, the HTTP
+         * requests in flight), so the preStop pause, that phase and this wait must end before the pod is killed.
+         */
+        @WithDefault("20s")
+        Duration drainTimeout();
 
         /**
          * How deep sub-workflow calls may nest (a workflow started by a {@code subworkflow} node is at depth 1, one

@@ -12,6 +12,7 @@ import io.medhook.workflow.egress.EgressResponse;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -39,7 +40,9 @@ import org.jboss.logging.Logger;
  * {@link EgressClient}, and records the attempt and the next state in one transaction: succeeded on any 2xx within the
  * endpoint's timeout; else the next attempt is scheduled (schedule, jitter, {@code Retry-After}) or, when the schedule
  * is used up, the delivery is failed. A 410 disables the endpoint; so does failing continuously for
- * {@code disable-after}. Every time comes from the injected {@link Clock}. Logs carry ids and error types only.
+ * {@code disable-after}. Every time comes from the injected {@link Clock}. On shutdown it drains ({@link #drain}):
+ * no more claims, sends in flight get {@code drain-timeout} to be answered and recorded, and the leases of those still
+ * going are handed back so another replica sends them at once. Logs carry ids and error types only.
  */
 @ApplicationScoped
 public class DeliveryDispatcher {
@@ -66,7 +69,12 @@ public class DeliveryDispatcher {
     private final String workerId;
     private final Map<UUID, Material> materials = new ConcurrentHashMap<>();
     private final Map<UUID, RateLimiter> limiters = new ConcurrentHashMap<>();
-    private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+    /** The deliveries this replica is sending now, each with its attempt (cancelled when its lease is handed back). */
+    private final Map<UUID, Cancellable> inFlight = new ConcurrentHashMap<>();
+    private final Object idle = new Object();
+    private final AtomicInteger endedWhileDraining = new AtomicInteger();
+    private volatile boolean draining;
+    private volatile boolean handingBack;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
@@ -103,7 +111,67 @@ public class DeliveryDispatcher {
     }
 
     void onStop(@Observes ShutdownEvent ev) {
+        if (stopped) {
+            return;
+        }
+        Drained d = drain(config.drainTimeout());
+        LOG.infof("webhook delivery dispatcher stopped: %d sends ended while draining, %d leases handed back",
+                d.ended(), d.handedBack());
+    }
+
+    /** What a drain did: sends in flight that were recorded within the timeout; leases handed back of the rest. */
+    public record Drained(int ended, int handedBack) {
+    }
+
+    /**
+     * Drains this dispatcher: stops claiming at once, waits up to {@code timeout} for the sends in flight to be
+     * answered and recorded (leases are still renewed meanwhile), then stops those still going and hands their leases
+     * back in one statement ({@link DeliveryStore#handBack}), so another replica sends them at once with the same
+     * {@code webhook-id}. Blocks the calling thread; not for an event loop.
+     */
+    public Drained drain(Duration timeout) {
+        synchronized (this) {
+            stopped = true;
+            draining = true;
+            if (pollTimer >= 0) {
+                vertx.cancelTimer(pollTimer);
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            long left;
+            while ((running.get() > 0 || polling.get()) && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    idle.wait(Math.max(1, Math.min(50, left / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        handingBack = true;
+        List<UUID> still = List.copyOf(inFlight.keySet());
+        still.forEach(this::abandon);
+        int handedBack = 0;
+        if (!still.isEmpty()) {
+            try {
+                handedBack = store.handBack(workerId, still).await().atMost(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                LOG.warnf("handing back %d delivery leases failed (they lapse after %s): %s", still.size(),
+                        config.lease(), e.getClass().getSimpleName());
+            }
+        }
         stop();
+        return new Drained(endedWhileDraining.get(), handedBack);
+    }
+
+    /** Stops a send whose lease is being handed back: its outcome is not recorded by this replica. */
+    private void abandon(UUID id) {
+        Cancellable send = inFlight.remove(id);
+        if (send != null) {
+            running.decrementAndGet();
+            send.cancel();
+        }
     }
 
     public synchronized void start() {
@@ -117,7 +185,10 @@ public class DeliveryDispatcher {
                 config.concurrency(), config.endpointConcurrency());
     }
 
-    /** Stops claiming; sends in flight finish and are recorded. */
+    /**
+     * Stops claiming and renewing, at once; sends in flight go on until answered and record their outcome while the
+     * lease holds. On shutdown {@link #drain} is used instead.
+     */
     public synchronized void stop() {
         stopped = true;
         if (pollTimer >= 0) {
@@ -153,22 +224,41 @@ public class DeliveryDispatcher {
         Instant now = clock.instant();
         store.claim(workerId, free, config.endpointConcurrency(), now, now.plus(config.lease()))
                 .subscribe().with(claimed -> {
-                    polling.set(false);
-                    for (DeliveryStore.Claimed c : claimed) {
-                        running.incrementAndGet();
-                        inFlight.add(c.id());
-                        attempt(c).subscribe().with(x -> done(c), f -> {
-                            LOG.errorf("delivery %s: dispatcher failure %s", c.id(), SafeThrowables.describe(f));
-                            done(c);
-                        });
+                    if (handingBack) {
+                        // the claim was on its way when the drain gave up waiting: give these back unsent
+                        polling.set(false);
+                        if (!claimed.isEmpty()) {
+                            store.handBack(workerId, claimed.stream().map(DeliveryStore.Claimed::id).toList())
+                                    .subscribe().with(n -> LOG.infof("%d late delivery claims handed back", n),
+                                            f -> LOG.warnf("handing back late delivery claims failed: %s",
+                                                    f.getClass().getSimpleName()));
+                        }
+                        return;
                     }
+                    claimed.forEach(this::launch);
+                    polling.set(false);
+                    signalIfIdle();
                     if (claimed.size() == free || pollAgain.getAndSet(false)) {
                         vertx.runOnContext(this::wake);
                     }
                 }, f -> {
                     polling.set(false);
+                    signalIfIdle();
                     LOG.warnf("claiming deliveries failed: %s", SafeThrowables.describe(f));
                 });
+    }
+
+    /** Sends a claimed delivery on this replica, holding a slot (and renewing its lease) until it is recorded. */
+    void launch(DeliveryStore.Claimed c) {
+        running.incrementAndGet();
+        Cancellable pending = () -> {
+        };
+        inFlight.put(c.id(), pending);
+        Cancellable send = attempt(c).subscribe().with(x -> done(c), f -> {
+            LOG.errorf("delivery %s: dispatcher failure %s", c.id(), SafeThrowables.describe(f));
+            done(c);
+        });
+        inFlight.replace(c.id(), pending, send);
     }
 
     /**
@@ -176,9 +266,24 @@ public class DeliveryDispatcher {
      * finished delivery would cost more than the delivery.
      */
     private void done(DeliveryStore.Claimed c) {
-        inFlight.remove(c.id());
-        if (running.decrementAndGet() <= config.concurrency() * 3 / 4) {
+        if (inFlight.remove(c.id()) == null) {
+            return; // handed back meanwhile
+        }
+        int now = running.decrementAndGet();
+        if (draining) {
+            endedWhileDraining.incrementAndGet();
+        }
+        signalIfIdle();
+        if (now <= config.concurrency() * 3 / 4) {
             wake();
+        }
+    }
+
+    private void signalIfIdle() {
+        if (stopped && running.get() == 0 && !polling.get()) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
         }
     }
 
@@ -186,7 +291,7 @@ public class DeliveryDispatcher {
         if (inFlight.isEmpty()) {
             return;
         }
-        store.renew(workerId, List.copyOf(inFlight), clock.instant().plus(config.lease())).subscribe().with(n -> {
+        store.renew(workerId, List.copyOf(inFlight.keySet()), clock.instant().plus(config.lease())).subscribe().with(n -> {
         }, f -> LOG.warnf("delivery lease renewal failed: %s", f.getClass().getSimpleName()));
     }
 

@@ -133,6 +133,19 @@ public class DeliveryStore {
                 .execute(Tuple.of(id, owner, at(next))).replaceWithVoid();
     }
 
+    /**
+     * Hands back the leases a stopping replica still holds on these deliveries, in one statement: they stay
+     * {@code delivering} with no owner and a lease that has already lapsed, which is what {@link #claim} takes over
+     * from a replica that died, so another replica sends them at once; no attempt is counted. Rows {@code owner} no
+     * longer holds are not touched. Returns how many were handed back.
+     */
+    public Uni<Integer> handBack(String owner, List<UUID> ids) {
+        return pool.preparedQuery("""
+                update webhook_delivery set lease_owner = null, lease_until = '-infinity'
+                 where lease_owner = $1 and status = 'delivering' and id = any($2)""")
+                .execute(Tuple.of(owner, ids.toArray(UUID[]::new))).map(r -> r.rowCount());
+    }
+
     /** Extends the leases this replica holds (sends still in flight). */
     public Uni<Integer> renew(String owner, List<UUID> ids, Instant leaseUntil) {
         return pool.preparedQuery("""

@@ -18,6 +18,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -40,7 +41,10 @@ import org.jboss.logging.Logger;
  * at the first step that did not succeed (a re-run from the failed step starts with the original's succeeded steps
  * copied in, and resumes the same way). Before every step it checks whether the execution was asked to stop, and if
  * so marks it {@code cancelled}, or whether its stored deadline passed, and if so (also after the last step) marks it
- * {@code timed_out}. The claim applies the per-workflow and per-workspace concurrency limits. Logs carry ids and error types only, never payloads.
+ * {@code timed_out}. The claim applies the per-workflow and per-workspace concurrency limits. On shutdown it drains
+ * ({@link #drain}): no more claims, the executions in flight get {@code drain-timeout} to end, and the leases of those
+ * still going are handed back so another replica resumes them at once. Logs carry ids and error types only, never
+ * payloads.
  */
 @ApplicationScoped
 public class ExecutionEngine {
@@ -58,7 +62,12 @@ public class ExecutionEngine {
     private final ExecutionStore.Limits limits;
     private final Map<String, Dag> dags = new ConcurrentHashMap<>();
     private final Map<String, WorkflowDefinition> definitions = new ConcurrentHashMap<>();
-    private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
+    /** The executions this worker runs now, each with its walk (cancelled when its lease is handed back). */
+    private final Map<UUID, Cancellable> inFlight = new ConcurrentHashMap<>();
+    private final Object idle = new Object();
+    private final AtomicInteger endedWhileDraining = new AtomicInteger();
+    private volatile boolean draining;
+    private volatile boolean handingBack;
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
@@ -94,10 +103,70 @@ public class ExecutionEngine {
     }
 
     void stop(@Observes ShutdownEvent ev) {
+        if (pollTimer < 0) {
+            return;
+        }
+        Drained d = drain(config.drainTimeout());
+        LOG.infof("execution engine stopped: %d executions ended while draining, %d leases handed back",
+                d.ended(), d.handedBack());
+    }
+
+    /**
+     * What a drain did: executions in flight that ended (finished, or parked at a wait) within the timeout; leases
+     * handed back of those still going.
+     */
+    public record Drained(int ended, int handedBack) {
+    }
+
+    /**
+     * Drains this worker: stops claiming at once, waits up to {@code timeout} for the executions in flight to end
+     * (leases are still renewed meanwhile), then stops the walks still going and hands their leases back in one
+     * statement ({@link ExecutionStore#handBack}), so another replica claims them at once and resumes them at their
+     * first unfinished step (a step cut off here runs again there, HTTP requests with the same idempotency key).
+     * Blocks the calling thread; not for an event loop. The shutdown observer calls it with {@code drain-timeout}.
+     */
+    public Drained drain(Duration timeout) {
         stopped = true;
+        draining = true;
         if (pollTimer >= 0) {
             vertx.cancelTimer(pollTimer);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            long left;
+            while ((running.get() > 0 || polling.get()) && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    idle.wait(Math.max(1, Math.min(50, left / 1_000_000)));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        handingBack = true;
+        List<UUID> still = List.copyOf(inFlight.keySet());
+        still.forEach(this::abandon);
+        int handedBack = 0;
+        if (!still.isEmpty()) {
+            try {
+                handedBack = store.handBack(workerId, still).await().atMost(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                LOG.warnf("handing back %d execution leases failed (they lapse after %s): %s", still.size(),
+                        config.lease(), e.getClass().getSimpleName());
+            }
+        }
+        if (renewTimer >= 0) {
             vertx.cancelTimer(renewTimer);
+        }
+        return new Drained(endedWhileDraining.get(), handedBack);
+    }
+
+    /** Stops a walk whose lease is being handed back: no more steps or writes of it on this replica. */
+    private void abandon(UUID id) {
+        Cancellable walk = inFlight.remove(id);
+        if (walk != null) {
+            running.decrementAndGet();
+            walk.cancel();
         }
     }
 
@@ -125,35 +194,68 @@ public class ExecutionEngine {
             return;
         }
         store.claim(workerId, free, config.lease(), limits).subscribe().with(claimed -> {
-            polling.set(false);
-            for (ExecutionStore.Claimed c : claimed) {
-                running.incrementAndGet();
-                inFlight.add(c.id());
-                run(c).subscribe().with(x -> done(c), f -> {
-                    LOG.errorf("execution %s: engine failure %s", c.id(), SafeThrowables.describe(f));
-                    done(c);
-                });
+            if (handingBack) {
+                // the claim was on its way when the drain gave up waiting: give these back unrun
+                polling.set(false);
+                if (!claimed.isEmpty()) {
+                    store.handBack(workerId, claimed.stream().map(ExecutionStore.Claimed::id).toList())
+                            .subscribe().with(n -> LOG.infof("%d late claims handed back", n),
+                                    f -> LOG.warnf("handing back late claims failed: %s",
+                                            f.getClass().getSimpleName()));
+                }
+                return;
             }
+            claimed.forEach(this::launch);
+            polling.set(false);
+            signalIfIdle();
             if (claimed.size() == free || pollAgain.getAndSet(false)) {
                 vertx.runOnContext(() -> wake());
             }
         }, failure -> {
             polling.set(false);
+            signalIfIdle();
             LOG.warnf("claiming executions failed: %s", failure.getClass().getSimpleName());
         });
     }
 
+    /** Runs a claimed execution on this worker, holding a worker slot (and renewing its lease) until its walk ends. */
+    void launch(ExecutionStore.Claimed c) {
+        running.incrementAndGet();
+        Cancellable pending = () -> {
+        };
+        inFlight.put(c.id(), pending);
+        Cancellable walk = run(c).subscribe().with(x -> done(c), f -> {
+            LOG.errorf("execution %s: engine failure %s", c.id(), SafeThrowables.describe(f));
+            done(c);
+        });
+        inFlight.replace(c.id(), pending, walk);
+    }
+
     private void done(ExecutionStore.Claimed c) {
-        inFlight.remove(c.id());
+        if (inFlight.remove(c.id()) == null) {
+            return; // handed back meanwhile
+        }
         running.decrementAndGet();
+        if (draining) {
+            endedWhileDraining.incrementAndGet();
+        }
+        signalIfIdle();
         wake();
+    }
+
+    private void signalIfIdle() {
+        if (stopped && running.get() == 0 && !polling.get()) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        }
     }
 
     private void renewLeases() {
         if (inFlight.isEmpty()) {
             return;
         }
-        store.renew(workerId, List.copyOf(inFlight), config.lease()).subscribe().with(n -> {
+        store.renew(workerId, List.copyOf(inFlight.keySet()), config.lease()).subscribe().with(n -> {
         }, f -> LOG.warnf("lease renewal failed: %s", f.getClass().getSimpleName()));
     }
 
@@ -527,7 +629,7 @@ public class ExecutionEngine {
 
     /** Whether this replica is running the execution now (holds its lease and a worker slot). */
     public boolean holds(UUID executionId) {
-        return inFlight.contains(executionId);
+        return inFlight.containsKey(executionId);
     }
 
     private JsonNode read(byte[] b) {

@@ -369,6 +369,21 @@ public class ExecutionStore {
                 .map(RowSet::rowCount);
     }
 
+    /**
+     * Hands back the leases a stopping replica still holds on these executions, in one statement: they stay
+     * {@code running} (the concurrency limits keep counting them) with no owner and a lease that has already lapsed,
+     * which is what {@link #claim} takes over from a replica that died, so any replica can claim them at once and
+     * resume them at the first step that did not succeed. Rows {@code owner} no longer holds are not touched. Returns
+     * how many were handed back.
+     */
+    public Uni<Integer> handBack(String owner, List<UUID> ids) {
+        return pool.preparedQuery("""
+                update execution set lease_owner = null, lease_until = '-infinity'
+                 where id = any($1) and lease_owner = $2 and status = 'running'""")
+                .execute(Tuple.of(ids.toArray(UUID[]::new), owner))
+                .map(RowSet::rowCount);
+    }
+
     public Uni<String> definition(UUID workflowId, int version) {
         return pool.preparedQuery("select definition::text as d from workflow_version where workflow_id = $1 and version = $2")
                 .execute(Tuple.of(workflowId, version))
