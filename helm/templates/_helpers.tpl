@@ -110,9 +110,30 @@ app.kubernetes.io/part-of: medhook
 {{- end -}}
 {{- end -}}
 
-{{/* Seconds quarkus.shutdown.timeout may take: the grace period minus the preStop pause minus 5 s of margin. */}}
-{{- define "medhook.shutdownSeconds" -}}
+{{/* Seconds the whole shutdown after SIGTERM may take: the grace period minus the preStop pause minus 5 s of margin. */}}
+{{- define "medhook.stopBudget" -}}
 {{- sub (sub (int .svc.terminationGracePeriodSeconds) (int .svc.preStopSleepSeconds)) 5 -}}
+{{- end -}}
+
+{{/*
+Seconds quarkus.shutdown.timeout (in-flight HTTP requests) may take. workflow-service drains after that phase (its
+engine, then its webhook dispatcher, each handing back the leases it still holds), so its budget is split: a quarter
+for HTTP, half for the engine's executions, the rest for deliveries. The other services use the whole budget for HTTP.
+*/}}
+{{- define "medhook.shutdownSeconds" -}}
+{{- $budget := int (include "medhook.stopBudget" .) -}}
+{{- if eq .service "workflow-service" -}}{{ div $budget 4 }}{{- else -}}{{ $budget }}{{- end -}}
+{{- end -}}
+
+{{/* workflow-service: seconds the engine waits for executions in flight before handing back their leases. */}}
+{{- define "medhook.engineDrainSeconds" -}}
+{{- div (int (include "medhook.stopBudget" .)) 2 -}}
+{{- end -}}
+
+{{/* workflow-service: seconds the webhook dispatcher waits for sends in flight before handing back their leases. */}}
+{{- define "medhook.deliveryDrainSeconds" -}}
+{{- $budget := int (include "medhook.stopBudget" .) -}}
+{{- sub (sub $budget (div $budget 4)) (div $budget 2) -}}
 {{- end -}}
 
 {{/* Container security context of the restricted profile. */}}

@@ -13,6 +13,10 @@ medhook.security.issuer={{ $root.Values.security.issuer }}
 medhook.security.auth-url={{ $authUrl }}
 {{- end }}
 quarkus.shutdown.timeout={{ include "medhook.shutdownSeconds" $ctx }}s
+{{- if eq $service "workflow-service" }}
+medhook.workflow.engine.drain-timeout={{ include "medhook.engineDrainSeconds" $ctx }}s
+medhook.workflow.delivery.drain-timeout={{ include "medhook.deliveryDrainSeconds" $ctx }}s
+{{- end }}
 quarkus.log.console.format=%d{yyyy-MM-dd'T'HH:mm:ss.SSSZ} %-5p [%c{2.}] (%t) requestId=%X{requestId} %s%e%n
 {{- if and $root.Values.ingress.hsts.enabled (ne $service "sandbox-service") }}
 quarkus.http.header."Strict-Transport-Security".value=max-age={{ int $root.Values.ingress.hsts.maxAgeSeconds }}{{ if $root.Values.ingress.hsts.includeSubDomains }}; includeSubDomains{{ end }}

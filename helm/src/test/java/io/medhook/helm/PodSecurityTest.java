@@ -127,6 +127,17 @@ class PodSecurityTest {
             long grace = spec.getTerminationGracePeriodSeconds();
             long preStop = c.getLifecycle().getPreStop().getSleep().getSeconds();
             Duration shutdown = Duration.parse("PT" + chart.properties(service).get("quarkus.shutdown.timeout").toUpperCase());
+            if (service.equals("workflow-service")) {
+                // after the HTTP phase the engine and the webhook dispatcher drain in turn, then hand back leases
+                for (String drain : List.of("medhook.workflow.engine.drain-timeout",
+                        "medhook.workflow.delivery.drain-timeout")) {
+                    String v = chart.properties(service).get(drain);
+                    assertTrue(v != null, service + ": " + drain + " is set by the chart");
+                    Duration wait = Duration.parse("PT" + v.toUpperCase());
+                    assertTrue(wait.toSeconds() > 0, service + ": " + drain);
+                    shutdown = shutdown.plus(wait);
+                }
+            }
             assertTrue(preStop > 0, service + ": a preStop pause lets endpoints drop the pod before SIGTERM");
             assertTrue(preStop + shutdown.toSeconds() < grace, service + ": preStop " + preStop + " s + shutdown "
                     + shutdown.toSeconds() + " s must end before SIGKILL at " + grace + " s");
