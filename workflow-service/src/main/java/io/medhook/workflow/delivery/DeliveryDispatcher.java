@@ -9,10 +9,10 @@ import io.medhook.workflow.WorkflowConfig;
 import io.medhook.workflow.egress.EgressClient;
 import io.medhook.workflow.egress.EgressException;
 import io.medhook.workflow.egress.EgressResponse;
+import io.medhook.workflow.engine.InFlight;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.mutiny.core.Vertx;
 import io.vertx.mutiny.sqlclient.SqlClient;
 import io.vertx.mutiny.sqlclient.Tuple;
@@ -30,7 +30,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -70,12 +69,8 @@ public class DeliveryDispatcher {
     private final Map<UUID, Material> materials = new ConcurrentHashMap<>();
     private final Map<UUID, RateLimiter> limiters = new ConcurrentHashMap<>();
     /** The deliveries this replica is sending now, each with its attempt (cancelled when its lease is handed back). */
-    private final Map<UUID, Cancellable> inFlight = new ConcurrentHashMap<>();
-    private final Object idle = new Object();
-    private final AtomicInteger endedWhileDraining = new AtomicInteger();
-    private volatile boolean draining;
+    private final InFlight inFlight = new InFlight();
     private volatile boolean handingBack;
-    private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
     private volatile boolean stopped = true;
@@ -132,26 +127,13 @@ public class DeliveryDispatcher {
     public Drained drain(Duration timeout) {
         synchronized (this) {
             stopped = true;
-            draining = true;
             if (pollTimer >= 0) {
                 vertx.cancelTimer(pollTimer);
             }
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (idle) {
-            long left;
-            while ((running.get() > 0 || polling.get()) && (left = deadline - System.nanoTime()) > 0) {
-                try {
-                    idle.wait(Math.max(1, Math.min(50, left / 1_000_000)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
+        inFlight.awaitIdle(timeout, polling);
         handingBack = true;
-        List<UUID> still = List.copyOf(inFlight.keySet());
-        still.forEach(this::abandon);
+        List<UUID> still = inFlight.abandonAll();
         int handedBack = 0;
         if (!still.isEmpty()) {
             try {
@@ -162,16 +144,7 @@ public class DeliveryDispatcher {
             }
         }
         stop();
-        return new Drained(endedWhileDraining.get(), handedBack);
-    }
-
-    /** Stops a send whose lease is being handed back: its outcome is not recorded by this replica. */
-    private void abandon(UUID id) {
-        Cancellable send = inFlight.remove(id);
-        if (send != null) {
-            running.decrementAndGet();
-            send.cancel();
-        }
+        return new Drained(inFlight.endedWhileDraining(), handedBack);
     }
 
     public synchronized void start() {
@@ -204,7 +177,7 @@ public class DeliveryDispatcher {
 
     /** Deliveries this replica is sending now. */
     public int inFlight() {
-        return running.get();
+        return inFlight.count();
     }
 
     /** Looks for due deliveries now (after one was created on this replica, and periodically). */
@@ -216,7 +189,7 @@ public class DeliveryDispatcher {
             pollAgain.set(true);
             return;
         }
-        int free = Math.min(config.batchSize(), config.concurrency() - running.get());
+        int free = Math.min(config.batchSize(), config.concurrency() - inFlight.count());
         if (free <= 0) {
             polling.set(false);
             return;
@@ -250,15 +223,10 @@ public class DeliveryDispatcher {
 
     /** Sends a claimed delivery on this replica, holding a slot (and renewing its lease) until it is recorded. */
     void launch(DeliveryStore.Claimed c) {
-        running.incrementAndGet();
-        Cancellable pending = () -> {
-        };
-        inFlight.put(c.id(), pending);
-        Cancellable send = attempt(c).subscribe().with(x -> done(c), f -> {
+        inFlight.start(c.id(), () -> attempt(c).subscribe().with(x -> done(c), f -> {
             LOG.errorf("delivery %s: dispatcher failure %s", c.id(), SafeThrowables.describe(f));
             done(c);
-        });
-        inFlight.replace(c.id(), pending, send);
+        }));
     }
 
     /**
@@ -266,32 +234,24 @@ public class DeliveryDispatcher {
      * finished delivery would cost more than the delivery.
      */
     private void done(DeliveryStore.Claimed c) {
-        if (inFlight.remove(c.id()) == null) {
+        if (!inFlight.ended(c.id())) {
             return; // handed back meanwhile
         }
-        int now = running.decrementAndGet();
-        if (draining) {
-            endedWhileDraining.incrementAndGet();
-        }
         signalIfIdle();
-        if (now <= config.concurrency() * 3 / 4) {
+        if (inFlight.count() <= config.concurrency() * 3 / 4) {
             wake();
         }
     }
 
     private void signalIfIdle() {
-        if (stopped && running.get() == 0 && !polling.get()) {
-            synchronized (idle) {
-                idle.notifyAll();
-            }
-        }
+        inFlight.signalIfIdle(stopped, polling.get());
     }
 
     private void renewLeases() {
         if (inFlight.isEmpty()) {
             return;
         }
-        store.renew(workerId, List.copyOf(inFlight.keySet()), clock.instant().plus(config.lease())).subscribe().with(n -> {
+        store.renew(workerId, inFlight.ids(), clock.instant().plus(config.lease())).subscribe().with(n -> {
         }, f -> LOG.warnf("delivery lease renewal failed: %s", f.getClass().getSimpleName()));
     }
 

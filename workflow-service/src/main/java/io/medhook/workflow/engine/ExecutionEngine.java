@@ -18,7 +18,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.subscription.Cancellable;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -32,7 +31,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 
 /**
@@ -63,12 +61,8 @@ public class ExecutionEngine {
     private final Map<String, Dag> dags = new ConcurrentHashMap<>();
     private final Map<String, WorkflowDefinition> definitions = new ConcurrentHashMap<>();
     /** The executions this worker runs now, each with its walk (cancelled when its lease is handed back). */
-    private final Map<UUID, Cancellable> inFlight = new ConcurrentHashMap<>();
-    private final Object idle = new Object();
-    private final AtomicInteger endedWhileDraining = new AtomicInteger();
-    private volatile boolean draining;
+    private final InFlight inFlight = new InFlight();
     private volatile boolean handingBack;
-    private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
     private volatile boolean stopped = true;
@@ -127,25 +121,12 @@ public class ExecutionEngine {
      */
     public Drained drain(Duration timeout) {
         stopped = true;
-        draining = true;
         if (pollTimer >= 0) {
             vertx.cancelTimer(pollTimer);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        synchronized (idle) {
-            long left;
-            while ((running.get() > 0 || polling.get()) && (left = deadline - System.nanoTime()) > 0) {
-                try {
-                    idle.wait(Math.max(1, Math.min(50, left / 1_000_000)));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
-        }
+        inFlight.awaitIdle(timeout, polling);
         handingBack = true;
-        List<UUID> still = List.copyOf(inFlight.keySet());
-        still.forEach(this::abandon);
+        List<UUID> still = inFlight.abandonAll();
         int handedBack = 0;
         if (!still.isEmpty()) {
             try {
@@ -158,16 +139,7 @@ public class ExecutionEngine {
         if (renewTimer >= 0) {
             vertx.cancelTimer(renewTimer);
         }
-        return new Drained(endedWhileDraining.get(), handedBack);
-    }
-
-    /** Stops a walk whose lease is being handed back: no more steps or writes of it on this replica. */
-    private void abandon(UUID id) {
-        Cancellable walk = inFlight.remove(id);
-        if (walk != null) {
-            running.decrementAndGet();
-            walk.cancel();
-        }
+        return new Drained(inFlight.endedWhileDraining(), handedBack);
     }
 
     public String workerId() {
@@ -188,7 +160,7 @@ public class ExecutionEngine {
             pollAgain.set(true);
             return;
         }
-        int free = config.concurrency() - running.get();
+        int free = config.concurrency() - inFlight.count();
         if (free <= 0) {
             polling.set(false);
             return;
@@ -220,42 +192,29 @@ public class ExecutionEngine {
 
     /** Runs a claimed execution on this worker, holding a worker slot (and renewing its lease) until its walk ends. */
     void launch(ExecutionStore.Claimed c) {
-        running.incrementAndGet();
-        Cancellable pending = () -> {
-        };
-        inFlight.put(c.id(), pending);
-        Cancellable walk = run(c).subscribe().with(x -> done(c), f -> {
+        inFlight.start(c.id(), () -> run(c).subscribe().with(x -> done(c), f -> {
             LOG.errorf("execution %s: engine failure %s", c.id(), SafeThrowables.describe(f));
             done(c);
-        });
-        inFlight.replace(c.id(), pending, walk);
+        }));
     }
 
     private void done(ExecutionStore.Claimed c) {
-        if (inFlight.remove(c.id()) == null) {
+        if (!inFlight.ended(c.id())) {
             return; // handed back meanwhile
-        }
-        running.decrementAndGet();
-        if (draining) {
-            endedWhileDraining.incrementAndGet();
         }
         signalIfIdle();
         wake();
     }
 
     private void signalIfIdle() {
-        if (stopped && running.get() == 0 && !polling.get()) {
-            synchronized (idle) {
-                idle.notifyAll();
-            }
-        }
+        inFlight.signalIfIdle(stopped, polling.get());
     }
 
     private void renewLeases() {
         if (inFlight.isEmpty()) {
             return;
         }
-        store.renew(workerId, List.copyOf(inFlight.keySet()), config.lease()).subscribe().with(n -> {
+        store.renew(workerId, inFlight.ids(), config.lease()).subscribe().with(n -> {
         }, f -> LOG.warnf("lease renewal failed: %s", f.getClass().getSimpleName()));
     }
 
@@ -629,7 +588,7 @@ public class ExecutionEngine {
 
     /** Whether this replica is running the execution now (holds its lease and a worker slot). */
     public boolean holds(UUID executionId) {
-        return inFlight.containsKey(executionId);
+        return inFlight.contains(executionId);
     }
 
     private JsonNode read(byte[] b) {
