@@ -32,23 +32,36 @@ public final class StandardWebhooks {
         return PREFIX + Base64.getEncoder().encodeToString(b);
     }
 
-    /** The key bytes of a secret (the base64 part decoded; the prefix is optional, as in the npm package). */
-    static byte[] key(String secret) {
+    /**
+     * The key bytes of a secret: the base64 part decoded (the prefix is optional, as in the npm package). Throws
+     * {@link IllegalArgumentException} when it is not base64 or decodes to nothing. Used for our own delivery secrets
+     * and for inbound webhook triggers' Standard Webhooks secrets alike.
+     */
+    public static byte[] key(String secret) {
         String b64 = secret.startsWith(PREFIX) ? secret.substring(PREFIX.length()) : secret;
-        return Base64.getDecoder().decode(b64);
+        byte[] key = Base64.getDecoder().decode(b64.trim());
+        if (key.length == 0) {
+            throw new IllegalArgumentException("empty key");
+        }
+        return key;
+    }
+
+    /** HMAC-SHA256 of {@code prefix} followed by {@code body} under {@code key}. */
+    public static byte[] hmacSha256(byte[] key, byte[] prefix, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            mac.update(prefix);
+            return mac.doFinal(body);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable", e);
+        }
     }
 
     /** {@code v1,<base64 signature>} of one message under one secret. */
     public static String sign(String secret, String msgId, long timestamp, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key(secret), "HmacSHA256"));
-            mac.update((msgId + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8));
-            mac.update(body);
-            return "v1," + Base64.getEncoder().encodeToString(mac.doFinal());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HMAC-SHA256 is not available");
-        }
+        byte[] prefix = (msgId + "." + timestamp + ".").getBytes(StandardCharsets.UTF_8);
+        return "v1," + Base64.getEncoder().encodeToString(hmacSha256(key(secret), prefix, body));
     }
 
     /** The {@code webhook-signature} header value: one signature per active secret, space-separated. */

@@ -1,8 +1,8 @@
 package io.medhook.workflow.trigger;
 
 import io.medhook.workflow.definition.TriggerDefinition;
+import io.medhook.workflow.delivery.StandardWebhooks;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Base64;
@@ -11,8 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.regex.Pattern;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies an inbound webhook signature over the raw body bytes, comparing MACs in constant time. A failure names
@@ -87,7 +85,7 @@ public final class WebhookSignature {
         }
         byte[] key = standardWebhooksKey(secret);
         byte[] prefix = (id + "." + ts + ".").getBytes(StandardCharsets.UTF_8);
-        byte[] expected = mac(key, prefix, body);
+        byte[] expected = StandardWebhooks.hmacSha256(key, prefix, body);
         boolean wellFormed = false;
         for (String candidate : sig.trim().split(" +")) {
             int comma = candidate.indexOf(',');
@@ -126,34 +124,18 @@ public final class WebhookSignature {
         if (!HEX.matcher(hex).matches()) {
             throw new Rejected(name + " is not a hex HMAC-SHA256 (optionally prefixed sha256=)");
         }
-        byte[] expected = mac(secret.getBytes(StandardCharsets.UTF_8), new byte[0], body);
+        byte[] expected = StandardWebhooks.hmacSha256(secret.getBytes(StandardCharsets.UTF_8), new byte[0], body);
         if (!MessageDigest.isEqual(expected, HexFormat.of().parseHex(hex.toLowerCase(Locale.ROOT)))) {
             throw new Rejected("the signature does not match");
         }
     }
 
-    /** A Standard Webhooks secret is {@code whsec_} followed by the base64 key (the prefix is optional). */
+    /** A Standard Webhooks secret's key ({@link StandardWebhooks#key}); one that cannot be read is a rejection. */
     static byte[] standardWebhooksKey(String secret) throws Rejected {
-        String b64 = secret.startsWith("whsec_") ? secret.substring(6) : secret;
         try {
-            byte[] key = Base64.getDecoder().decode(b64.trim());
-            if (key.length == 0) {
-                throw new IllegalArgumentException();
-            }
-            return key;
+            return StandardWebhooks.key(secret);
         } catch (IllegalArgumentException e) {
             throw new Rejected("the signature cannot be verified");
-        }
-    }
-
-    static byte[] mac(byte[] key, byte[] prefix, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            mac.update(prefix);
-            return mac.doFinal(body);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
         }
     }
 
