@@ -100,4 +100,22 @@ public final class WorkflowTestSupport {
         }
         throw new AssertionError("execution did not finish: " + (last == null ? null : last.prettify()));
     }
+
+    /** Sleeps on a test's own thread (a receiver's handler, say), keeping the interrupt flag instead of throwing. */
+    public static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits up to 30 s for {@code latch}, keeping the interrupt flag instead of throwing. */
+    public static void awaitLatch(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

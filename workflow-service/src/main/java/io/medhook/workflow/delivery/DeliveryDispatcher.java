@@ -70,7 +70,6 @@ public class DeliveryDispatcher {
     private final Map<UUID, RateLimiter> limiters = new ConcurrentHashMap<>();
     /** The deliveries this replica is sending now, each with its attempt (cancelled when its lease is handed back). */
     private final InFlight inFlight = new InFlight();
-    private volatile boolean handingBack;
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
     private volatile boolean stopped = true;
@@ -109,13 +108,9 @@ public class DeliveryDispatcher {
         if (stopped) {
             return;
         }
-        Drained d = drain(config.drainTimeout());
+        InFlight.Drained d = drain(config.drainTimeout());
         LOG.infof("webhook delivery dispatcher stopped: %d sends ended while draining, %d leases handed back",
                 d.ended(), d.handedBack());
-    }
-
-    /** What a drain did: sends in flight that were recorded within the timeout; leases handed back of the rest. */
-    public record Drained(int ended, int handedBack) {
     }
 
     /**
@@ -124,27 +119,17 @@ public class DeliveryDispatcher {
      * back in one statement ({@link DeliveryStore#handBack}), so another replica sends them at once with the same
      * {@code webhook-id}. Blocks the calling thread; not for an event loop.
      */
-    public Drained drain(Duration timeout) {
+    public InFlight.Drained drain(Duration timeout) {
         synchronized (this) {
             stopped = true;
             if (pollTimer >= 0) {
                 vertx.cancelTimer(pollTimer);
             }
         }
-        inFlight.awaitIdle(timeout, polling);
-        handingBack = true;
-        List<UUID> still = inFlight.abandonAll();
-        int handedBack = 0;
-        if (!still.isEmpty()) {
-            try {
-                handedBack = store.handBack(workerId, still).await().atMost(Duration.ofSeconds(10));
-            } catch (RuntimeException e) {
-                LOG.warnf("handing back %d delivery leases failed (they lapse after %s): %s", still.size(),
-                        config.lease(), e.getClass().getSimpleName());
-            }
-        }
+        InFlight.Drained drained = inFlight.drain(timeout, polling, ids -> store.handBack(workerId, ids), "delivery",
+                config.lease());
         stop();
-        return new Drained(inFlight.endedWhileDraining(), handedBack);
+        return drained;
     }
 
     public synchronized void start() {
@@ -197,7 +182,7 @@ public class DeliveryDispatcher {
         Instant now = clock.instant();
         store.claim(workerId, free, config.endpointConcurrency(), now, now.plus(config.lease()))
                 .subscribe().with(claimed -> {
-                    if (handingBack) {
+                    if (inFlight.handingBack()) {
                         // the claim was on its way when the drain gave up waiting: give these back unsent
                         polling.set(false);
                         if (!claimed.isEmpty()) {

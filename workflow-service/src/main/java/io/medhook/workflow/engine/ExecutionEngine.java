@@ -62,7 +62,6 @@ public class ExecutionEngine {
     private final Map<String, WorkflowDefinition> definitions = new ConcurrentHashMap<>();
     /** The executions this worker runs now, each with its walk (cancelled when its lease is handed back). */
     private final InFlight inFlight = new InFlight();
-    private volatile boolean handingBack;
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean pollAgain = new AtomicBoolean();
     private volatile boolean stopped = true;
@@ -100,16 +99,9 @@ public class ExecutionEngine {
         if (pollTimer < 0) {
             return;
         }
-        Drained d = drain(config.drainTimeout());
+        InFlight.Drained d = drain(config.drainTimeout());
         LOG.infof("execution engine stopped: %d executions ended while draining, %d leases handed back",
                 d.ended(), d.handedBack());
-    }
-
-    /**
-     * What a drain did: executions in flight that ended (finished, or parked at a wait) within the timeout; leases
-     * handed back of those still going.
-     */
-    public record Drained(int ended, int handedBack) {
     }
 
     /**
@@ -119,27 +111,17 @@ public class ExecutionEngine {
      * first unfinished step (a step cut off here runs again there, HTTP requests with the same idempotency key).
      * Blocks the calling thread; not for an event loop. The shutdown observer calls it with {@code drain-timeout}.
      */
-    public Drained drain(Duration timeout) {
+    public InFlight.Drained drain(Duration timeout) {
         stopped = true;
         if (pollTimer >= 0) {
             vertx.cancelTimer(pollTimer);
         }
-        inFlight.awaitIdle(timeout, polling);
-        handingBack = true;
-        List<UUID> still = inFlight.abandonAll();
-        int handedBack = 0;
-        if (!still.isEmpty()) {
-            try {
-                handedBack = store.handBack(workerId, still).await().atMost(Duration.ofSeconds(10));
-            } catch (RuntimeException e) {
-                LOG.warnf("handing back %d execution leases failed (they lapse after %s): %s", still.size(),
-                        config.lease(), e.getClass().getSimpleName());
-            }
-        }
+        InFlight.Drained drained = inFlight.drain(timeout, polling, ids -> store.handBack(workerId, ids), "execution",
+                config.lease());
         if (renewTimer >= 0) {
             vertx.cancelTimer(renewTimer);
         }
-        return new Drained(inFlight.endedWhileDraining(), handedBack);
+        return drained;
     }
 
     public String workerId() {
@@ -166,7 +148,7 @@ public class ExecutionEngine {
             return;
         }
         store.claim(workerId, free, config.lease(), limits).subscribe().with(claimed -> {
-            if (handingBack) {
+            if (inFlight.handingBack()) {
                 // the claim was on its way when the drain gave up waiting: give these back unrun
                 polling.set(false);
                 if (!claimed.isEmpty()) {

@@ -1,5 +1,6 @@
 package io.medhook.workflow.engine;
 
+import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.subscription.Cancellable;
 import java.time.Duration;
 import java.util.List;
@@ -8,6 +9,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
 
 /**
  * The leased work one worker runs now (the execution engine's walks, the delivery dispatcher's sends): how many, by
@@ -16,10 +19,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class InFlight {
 
+    private static final Logger LOG = Logger.getLogger(InFlight.class);
+
+    /** What a drain did: units that ended on their own within the timeout; leases handed back of those still going. */
+    public record Drained(int ended, int handedBack) {
+    }
+
     private final Map<UUID, Cancellable> work = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger endedWhileDraining = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
+    private volatile boolean handingBack;
     private final Object idle = new Object();
 
     /** Units running now. */
@@ -75,11 +85,14 @@ public final class InFlight {
     }
 
     /**
-     * The first half of a drain: waits, blocking the calling thread, until nothing runs and {@code claiming} says no
-     * claim is on its way, or {@code timeout} has passed. Units that end meanwhile are counted
-     * ({@link #endedWhileDraining}).
+     * Drains, the owner having stopped claiming: waits, blocking the calling thread, until nothing runs and
+     * {@code claiming} says no claim is on its way, or {@code timeout} has passed; from then on {@link #handingBack}
+     * is true (claims still arriving are to be handed back unrun); stops every unit still running and hands their
+     * leases back with {@code handBack} (one statement of the owner's store). {@code what} names the units in the log
+     * line written when the hand-back fails (their leases then lapse after {@code lease}).
      */
-    public void awaitIdle(Duration timeout, AtomicBoolean claiming) {
+    public Drained drain(Duration timeout, AtomicBoolean claiming, Function<List<UUID>, Uni<Integer>> handBack,
+            String what, Duration lease) {
         draining.set(true);
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (idle) {
@@ -93,13 +106,7 @@ public final class InFlight {
                 }
             }
         }
-    }
-
-    /**
-     * The second half: stops every unit still running and returns their ids, whose leases are to be handed back. The
-     * owner makes sure first that claims arriving from now on are handed back unrun.
-     */
-    public List<UUID> abandonAll() {
+        handingBack = true;
         List<UUID> still = ids();
         for (UUID id : still) {
             Cancellable handle = work.remove(id);
@@ -108,7 +115,21 @@ public final class InFlight {
                 handle.cancel();
             }
         }
-        return still;
+        int handedBack = 0;
+        if (!still.isEmpty()) {
+            try {
+                handedBack = handBack.apply(still).await().atMost(Duration.ofSeconds(10));
+            } catch (RuntimeException e) {
+                LOG.warnf("handing back %d %s leases failed (they lapse after %s): %s", still.size(), what, lease,
+                        e.getClass().getSimpleName());
+            }
+        }
+        return new Drained(endedWhileDraining.get(), handedBack);
+    }
+
+    /** Whether a drain has given up waiting: claims arriving now are handed back unrun. */
+    public boolean handingBack() {
+        return handingBack;
     }
 
     /** Units that ended on their own while a drain waited. */

@@ -1,7 +1,9 @@
 package io.medhook.workflow.delivery;
 
+import static io.medhook.workflow.WorkflowTestSupport.awaitLatch;
 import static io.medhook.workflow.WorkflowTestSupport.count;
 import static io.medhook.workflow.WorkflowTestSupport.newWorkspace;
+import static io.medhook.workflow.WorkflowTestSupport.sleepQuietly;
 import static io.medhook.workflow.WorkflowTestSupport.token;
 import static io.medhook.workflow.delivery.DeliveryTestSupport.awaitDelivery;
 import static io.medhook.workflow.delivery.DeliveryTestSupport.endpoint;
@@ -14,6 +16,7 @@ import io.medhook.testing.PostgresTestResource;
 import io.medhook.testing.TestIssuerResource;
 import io.medhook.workflow.WorkflowConfig;
 import io.medhook.workflow.egress.EgressClient;
+import io.medhook.workflow.engine.InFlight;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -128,7 +131,7 @@ class DeliveryDrainTest {
         String editor = token(ws, "editor");
         try (HttpReceiver r = HttpReceiver.start("127.0.0.2")) {
             r.respond(hit -> {
-                sleep(400);
+                sleepQuietly(400);
                 return HttpReceiver.Reply.ok();
             });
             endpoint(ws, editor, Map.of("url", r.url("/slow"), "eventTypes", List.of("*")));
@@ -137,10 +140,10 @@ class DeliveryDrainTest {
             stopping.launch(claim(stopping.workerId(), id));
 
             long t0 = System.nanoTime();
-            DeliveryDispatcher.Drained drained = stopping.drain(Duration.ofSeconds(15));
+            InFlight.Drained drained = stopping.drain(Duration.ofSeconds(15));
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-            assertEquals(new DeliveryDispatcher.Drained(1, 0), drained);
+            assertEquals(new InFlight.Drained(1, 0), drained);
             assertTrue(tookMs < 10_000, "returned when the send was recorded, not at the timeout: " + tookMs + " ms");
             assertEquals(1, count("select count(*) from webhook_delivery where id = '" + id
                     + "' and status = 'succeeded' and attempts = 1"));
@@ -154,7 +157,7 @@ class DeliveryDrainTest {
         CountDownLatch answer = new CountDownLatch(1);
         try (HttpReceiver r = HttpReceiver.start("127.0.0.2")) {
             r.respond(hit -> {
-                await(answer);
+                awaitLatch(answer);
                 return HttpReceiver.Reply.ok();
             });
             endpoint(ws, editor, Map.of("url", r.url("/held"), "eventTypes", List.of("*"), "timeoutSeconds", 30));
@@ -164,10 +167,10 @@ class DeliveryDrainTest {
             assertEquals(1, r.await(1, Duration.ofSeconds(10)).size(), "the send is in flight");
 
             long t0 = System.nanoTime();
-            DeliveryDispatcher.Drained drained = stopping.drain(Duration.ofMillis(500));
+            InFlight.Drained drained = stopping.drain(Duration.ofMillis(500));
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-            assertEquals(new DeliveryDispatcher.Drained(0, 1), drained);
+            assertEquals(new InFlight.Drained(0, 1), drained);
             assertTrue(tookMs >= 500 && tookMs < 10_000, "waited the drain timeout: " + tookMs + " ms");
             assertEquals(0, stopping.inFlight());
             assertEquals("<none>", owner(id));
@@ -186,22 +189,6 @@ class DeliveryDrainTest {
             List<HttpReceiver.Hit> hits = r.hits();
             assertEquals(2, hits.size());
             assertEquals(hits.get(0).header("webhook-id"), hits.get(1).header("webhook-id"));
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

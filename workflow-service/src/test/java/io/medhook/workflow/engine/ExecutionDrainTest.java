@@ -1,10 +1,12 @@
 package io.medhook.workflow.engine;
 
+import static io.medhook.workflow.WorkflowTestSupport.awaitLatch;
 import static io.medhook.workflow.WorkflowTestSupport.count;
 import static io.medhook.workflow.WorkflowTestSupport.create;
 import static io.medhook.workflow.WorkflowTestSupport.httpWorkflow;
 import static io.medhook.workflow.WorkflowTestSupport.newWorkspace;
 import static io.medhook.workflow.WorkflowTestSupport.run;
+import static io.medhook.workflow.WorkflowTestSupport.sleepQuietly;
 import static io.medhook.workflow.WorkflowTestSupport.token;
 import static io.medhook.workflow.engine.NodeTestSupport.node;
 import static io.medhook.workflow.engine.NodeTestSupport.workflow;
@@ -133,7 +135,7 @@ class ExecutionDrainTest {
         String t = token(ws, "editor");
         try (HttpReceiver receiver = HttpReceiver.start("127.0.0.2")) {
             receiver.respond(hit -> {
-                sleep(400);
+                sleepQuietly(400);
                 return HttpReceiver.Reply.ok();
             });
             String eid = run(ws, t, create(ws, t, httpWorkflow(receiver.url("/slow"))).getString("id"), Map.of());
@@ -141,10 +143,10 @@ class ExecutionDrainTest {
             stopping.launch(claim(stopping.workerId(), eid));
 
             long t0 = System.nanoTime();
-            ExecutionEngine.Drained drained = stopping.drain(Duration.ofSeconds(15));
+            InFlight.Drained drained = stopping.drain(Duration.ofSeconds(15));
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-            assertEquals(new ExecutionEngine.Drained(1, 0), drained);
+            assertEquals(new InFlight.Drained(1, 0), drained);
             assertTrue(tookMs < 10_000, "returned when the execution ended, not at the timeout: " + tookMs + " ms");
             assertEquals(1, count("select count(*) from execution where id = '" + eid
                     + "' and status = 'succeeded' and lease_owner is null"));
@@ -159,7 +161,7 @@ class ExecutionDrainTest {
         CountDownLatch answer = new CountDownLatch(1);
         try (HttpReceiver receiver = HttpReceiver.start("127.0.0.2")) {
             receiver.respond(hit -> {
-                await(answer);
+                awaitLatch(answer);
                 return HttpReceiver.Reply.ok();
             });
             String eid = run(ws, t, create(ws, t, httpWorkflow(receiver.url("/held"))).getString("id"), Map.of());
@@ -168,10 +170,10 @@ class ExecutionDrainTest {
             assertEquals(1, receiver.await(1, Duration.ofSeconds(10)).size(), "the step is in flight");
 
             long t0 = System.nanoTime();
-            ExecutionEngine.Drained drained = stopping.drain(Duration.ofMillis(500));
+            InFlight.Drained drained = stopping.drain(Duration.ofMillis(500));
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
 
-            assertEquals(new ExecutionEngine.Drained(0, 1), drained);
+            assertEquals(new InFlight.Drained(0, 1), drained);
             assertTrue(tookMs >= 500 && tookMs < 10_000, "waited the drain timeout: " + tookMs + " ms");
             assertTrue(!stopping.holds(UUID.fromString(eid)), "no worker slot held after the hand-back");
             assertEquals("<none>", owner(eid));
@@ -191,22 +193,6 @@ class ExecutionDrainTest {
             List<HttpReceiver.Hit> hits = receiver.hits();
             assertEquals(2, hits.size(), "the cut-off step ran again");
             assertEquals(hits.get(0).header("Idempotency-Key"), hits.get(1).header("Idempotency-Key"));
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
